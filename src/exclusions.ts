@@ -1,0 +1,68 @@
+import { describeValue } from "./describe.js";
+
+/** An error class to exclude (subclasses match too). */
+export type ExcludedErrorClass = abstract new (...args: never[]) => Error;
+/** A predicate that returns `true` for an error the breaker should not count as a failure. */
+export type ExcludePredicate = (error: unknown) => boolean;
+/** An entry of `exclude`: an error class (`Error` or a subclass) or any other function, a predicate. */
+export type ExcludedException = ExcludedErrorClass | ExcludePredicate;
+
+function isErrorClass(entry: ExcludedException): entry is ExcludedErrorClass {
+  return entry === Error || (entry.prototype as unknown) instanceof Error;
+}
+
+/**
+ * The errors a breaker does not count as failures. Such an error counts as a success (as in
+ * aiobreaker) and still reaches the caller.
+ */
+export class ExclusionList {
+  readonly #entries: ExcludedException[] = [];
+  readonly #onPredicateError: (error: unknown) => void;
+
+  constructor(onPredicateError: (error: unknown) => void) {
+    this.#onPredicateError = onPredicateError;
+  }
+
+  get entries(): readonly ExcludedException[] {
+    return this.#entries.slice();
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  add(entry: ExcludedException): void {
+    if (typeof entry !== "function") {
+      throw new TypeError(
+        `an exclude entry must be an error class or a predicate function, got ${describeValue(entry)}`,
+      );
+    }
+    this.#entries.push(entry);
+  }
+
+  remove(entry: ExcludedException): boolean {
+    const at = this.#entries.indexOf(entry);
+    if (at === -1) return false;
+    this.#entries.splice(at, 1);
+    return true;
+  }
+
+  /**
+   * Whether `error` is excluded. A predicate that throws excludes nothing (the error counts as a
+   * failure, the safe side) and its own error goes to `onPredicateError`.
+   */
+  excludes(error: unknown): boolean {
+    for (const entry of this.#entries) {
+      if (isErrorClass(entry)) {
+        if (error instanceof entry) return true;
+        continue;
+      }
+      try {
+        if ((entry as ExcludePredicate)(error)) return true;
+      } catch (predicateError) {
+        this.#onPredicateError(predicateError);
+      }
+    }
+    return false;
+  }
+}

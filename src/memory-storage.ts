@@ -1,0 +1,99 @@
+import { describeValue } from "./describe.js";
+import { CircuitBreakerState, isCircuitBreakerState } from "./state.js";
+import type { CircuitBreakerStorage } from "./storage.js";
+import { assertDuration } from "./validate.js";
+
+/**
+ * Keeps a breaker's state in memory: the default storage. One instance may back several
+ * breakers, which then share one state and see each other's trips.
+ *
+ * @example
+ * ```ts
+ * const shared = new CircuitMemoryStorage();
+ * const reads = new CircuitBreaker({ name: "db-read", storage: shared });
+ * const writes = new CircuitBreaker({ name: "db-write", storage: shared });
+ * ```
+ */
+export class CircuitMemoryStorage implements CircuitBreakerStorage {
+  #state: CircuitBreakerState;
+  #failCounter = 0;
+  #successCounter = 0;
+  #openedAt: number | undefined;
+  #generation = 0;
+  #trialCalls = 0;
+
+  /**
+   * @param initialState the state to start in; default `"closed"`.
+   * @param openedAt for an `"open"` start, when it opened (epoch ms). Without it, the next call
+   * is a trial.
+   */
+  constructor(initialState: CircuitBreakerState = CircuitBreakerState.CLOSED, openedAt?: number) {
+    if (!isCircuitBreakerState(initialState)) {
+      throw new TypeError(
+        `initialState must be "closed", "open" or "half-open", got ${describeValue(initialState)}`,
+      );
+    }
+    if (openedAt !== undefined) assertDuration("openedAt", openedAt);
+    this.#state = initialState;
+    this.#openedAt = initialState === CircuitBreakerState.CLOSED ? undefined : openedAt;
+  }
+
+  get state(): CircuitBreakerState {
+    return this.#state;
+  }
+
+  get failCounter(): number {
+    return this.#failCounter;
+  }
+
+  get successCounter(): number {
+    return this.#successCounter;
+  }
+
+  get openedAt(): number | undefined {
+    return this.#openedAt;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get trialCalls(): number {
+    return this.#trialCalls;
+  }
+
+  incrementFailCounter(): number {
+    return ++this.#failCounter;
+  }
+
+  resetFailCounter(): void {
+    this.#failCounter = 0;
+  }
+
+  incrementSuccessCounter(): number {
+    return ++this.#successCounter;
+  }
+
+  setState(state: CircuitBreakerState, openedAt: number | undefined): void {
+    this.#generation++;
+    this.#trialCalls = 0;
+    this.#successCounter = 0;
+    this.#state = state;
+    if (state === CircuitBreakerState.CLOSED) {
+      this.#failCounter = 0;
+      this.#openedAt = undefined;
+    } else if (state === CircuitBreakerState.OPEN) {
+      this.#openedAt = openedAt;
+    }
+  }
+
+  acquireTrial(generation: number, limit: number): boolean {
+    if (generation !== this.#generation || this.#trialCalls >= limit) return false;
+    this.#trialCalls++;
+    return true;
+  }
+
+  releaseTrial(generation: number): void {
+    if (generation === this.#generation && this.#trialCalls > 0) this.#trialCalls--;
+  }
+}

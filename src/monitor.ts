@@ -1,0 +1,100 @@
+import type { CircuitBreaker } from "./circuit-breaker.js";
+import { describeValue } from "./describe.js";
+import { CircuitBreakerState } from "./state.js";
+
+/** One breaker as plain JSON, for dashboards and logs. */
+export interface CircuitBreakerSnapshot {
+  name: string;
+  state: CircuitBreakerState;
+  failCounter: number;
+  successCounter: number;
+  openedAt: number | undefined;
+  retryAt: number | undefined;
+}
+
+/**
+ * A registry of named breakers. A breaker joins only when asked (`register`, or the breaker's
+ * `monitor` option): there is no global registry.
+ *
+ * @example
+ * ```ts
+ * const monitor = new CircuitBreakerMonitor();
+ * const db = new CircuitBreaker({ name: "db", monitor });
+ * app.get("/health", () => ({ ok: monitor.allClosed(), breakers: monitor.snapshot() }));
+ * ```
+ */
+export class CircuitBreakerMonitor {
+  readonly #breakers = new Map<string, CircuitBreaker>();
+
+  /** Adds a breaker; it must have a name no other breaker here has. */
+  register(breaker: CircuitBreaker): void {
+    const name = (breaker as Partial<CircuitBreaker> | null)?.name;
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `only a named breaker can join a monitor; got ${typeof breaker === "object" && breaker !== null ? "a breaker without a name" : describeValue(breaker)}`,
+      );
+    }
+    const existing = this.#breakers.get(name);
+    if (existing === breaker) return;
+    if (existing !== undefined) {
+      throw new Error(`a breaker named ${JSON.stringify(name)} is already registered in this monitor`);
+    }
+    this.#breakers.set(name, breaker);
+  }
+
+  /** Removes a breaker; returns whether it was registered. */
+  unregister(breaker: CircuitBreaker): boolean {
+    const name = breaker.name;
+    if (name === undefined || this.#breakers.get(name) !== breaker) return false;
+    return this.#breakers.delete(name);
+  }
+
+  /** The breaker registered under `name`, or `undefined`. */
+  get(name: string): CircuitBreaker | undefined {
+    return this.#breakers.get(name);
+  }
+
+  /** Every registered breaker, in registration order. */
+  getCircuits(): CircuitBreaker[] {
+    return [...this.#breakers.values()];
+  }
+
+  /** The open breakers. */
+  getOpen(): CircuitBreaker[] {
+    return this.#inState(CircuitBreakerState.OPEN);
+  }
+
+  /** The closed breakers. */
+  getClosed(): CircuitBreaker[] {
+    return this.#inState(CircuitBreakerState.CLOSED);
+  }
+
+  /** The half-open breakers. */
+  getHalfOpen(): CircuitBreaker[] {
+    return this.#inState(CircuitBreakerState.HALF_OPEN);
+  }
+
+  /** Whether every registered breaker is closed (true when there are none). */
+  allClosed(): boolean {
+    for (const breaker of this.#breakers.values()) {
+      if (breaker.state !== CircuitBreakerState.CLOSED) return false;
+    }
+    return true;
+  }
+
+  /** Every breaker as plain JSON. */
+  snapshot(): CircuitBreakerSnapshot[] {
+    return this.getCircuits().map((breaker) => ({
+      name: breaker.name as string,
+      state: breaker.state,
+      failCounter: breaker.failCounter,
+      successCounter: breaker.successCounter,
+      openedAt: breaker.openedAt,
+      retryAt: breaker.retryAt,
+    }));
+  }
+
+  #inState(state: CircuitBreakerState): CircuitBreaker[] {
+    return this.getCircuits().filter((breaker) => breaker.state === state);
+  }
+}

@@ -1,0 +1,175 @@
+import { describeValue } from "./describe.js";
+import { CircuitBreakerError } from "./errors.js";
+import type { CallGate, Epoch } from "./gate.js";
+import { assertBoolean } from "./validate.js";
+
+/** Marks a wrapper so that `call()` on the breaker that built it does not count it twice. */
+export const ignoredBy: unique symbol = Symbol("aiobreaker.ignoredBy");
+
+/** Options of `protect`. */
+export interface ProtectOptions {
+  /**
+   * When true (the default), `breaker.call(guarded)` on the same breaker runs the wrapper without
+   * counting the outcome a second time.
+   */
+  ignoreOnCall?: boolean;
+}
+
+type AnyFunction = (this: never, ...args: never[]) => unknown;
+
+/** What `protect(fn)` returns: generator functions keep their type, others return a promise. */
+export type Guarded<F> = F extends (this: infer This, ...args: infer Args) => infer Result
+  ? Result extends Generator | AsyncGenerator
+    ? F
+    : (this: This, ...args: Args) => Promise<Awaited<Result>>
+  : never;
+
+/** `breaker.protect`: a wrapper factory and a decorator (standard or legacy). */
+export interface Protect {
+  /** Wraps `fn`. */
+  <F extends AnyFunction>(fn: F, options?: ProtectOptions): Guarded<F>;
+  /** A standard (TC39) method decorator. */
+  <This, Args extends unknown[], Result>(
+    method: (this: This, ...args: Args) => Result,
+    context: ClassMethodDecoratorContext<This>,
+  ): (this: This, ...args: Args) => Result;
+  /** A legacy (`experimentalDecorators`) method decorator. */
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+  /** A decorator with options: `@breaker.protect({ ignoreOnCall: false })`. */
+  (options: ProtectOptions): <F extends AnyFunction>(fn: F, context?: unknown) => Guarded<F>;
+}
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {
+  /* a generator function's prototype */
+}) as object;
+const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {
+  /* an async generator function's prototype */
+}) as object;
+
+/** Builds `breaker.protect` over the breaker's call gate. */
+export function createProtect(gate: CallGate, breaker: object): Protect {
+  const wrap = (fn: unknown, options: unknown): unknown => {
+    if (typeof fn !== "function") {
+      throw new TypeError(`protect expects a function, got ${describeValue(fn)}`);
+    }
+    const ignoreOnCall = readIgnoreOnCall(options);
+    const target = fn as (...args: never[]) => unknown;
+    const proto = Object.getPrototypeOf(fn) as unknown;
+    let guarded: (...args: unknown[]) => unknown;
+    if (proto === GeneratorFunction) guarded = guardGenerator(gate, target, iterateSync);
+    else if (proto === AsyncGeneratorFunction) guarded = guardGenerator(gate, target, iterateAsync);
+    else {
+      guarded = function (this: unknown, ...args: unknown[]) {
+        return gate.run(target, this, args);
+      };
+    }
+    Object.defineProperty(guarded, "name", { value: fn.name, configurable: true });
+    Object.defineProperty(guarded, "length", { value: fn.length, configurable: true });
+    if (ignoreOnCall) Object.defineProperty(guarded, ignoredBy, { value: breaker });
+    return guarded;
+  };
+
+  return function protect(first: unknown, second?: unknown, third?: unknown): unknown {
+    if (typeof first === "function") {
+      // Standard decorator: (method, context); plain use: (fn, options?).
+      if (isDecoratorContext(second)) return wrap(first, undefined);
+      return wrap(first, second);
+    }
+    if (isPropertyDescriptor(third)) {
+      if (typeof third.value !== "function") {
+        throw new TypeError(
+          `@protect decorates methods; ${String(second as string)} is ${describeValue(third.value)}`,
+        );
+      }
+      return { ...third, value: wrap(third.value, undefined) };
+    }
+    if (second === undefined && typeof first === "object" && first !== null) {
+      readIgnoreOnCall(first);
+      return (fn: unknown, context?: unknown) => {
+        if (context !== undefined && !isDecoratorContext(context)) {
+          throw new TypeError(`protect(options) returns a decorator; got ${describeValue(context)}`);
+        }
+        return wrap(fn, first);
+      };
+    }
+    throw new TypeError(`protect expects a function, got ${describeValue(first)}`);
+  } as Protect;
+}
+
+function readIgnoreOnCall(options: unknown): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`protect options must be an object, got ${describeValue(options)}`);
+  }
+  const value = (options as ProtectOptions).ignoreOnCall;
+  if (value === undefined) return true;
+  assertBoolean("ignoreOnCall", value);
+  return value;
+}
+
+function isDecoratorContext(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "kind" in value && "name" in value;
+}
+
+function isPropertyDescriptor(value: unknown): value is PropertyDescriptor {
+  return typeof value === "object" && value !== null && ("value" in value || "get" in value);
+}
+
+type Iterate = (gate: CallGate, epoch: Epoch, inner: Iterator<unknown> & AsyncIterator<unknown>) => unknown;
+
+/** Admission happens when the generator is created; the outcome is decided by its iteration. */
+function guardGenerator(
+  gate: CallGate,
+  fn: (...args: never[]) => unknown,
+  iterate: Iterate,
+): (...args: unknown[]) => unknown {
+  return function (this: unknown, ...args: unknown[]) {
+    const epoch = gate.admit();
+    if (epoch instanceof CircuitBreakerError) throw epoch;
+    gate.beforeCall(fn, args);
+    let inner: Iterator<unknown> & AsyncIterator<unknown>;
+    try {
+      inner = Reflect.apply(fn, this, args) as Iterator<unknown> & AsyncIterator<unknown>;
+    } catch (error) {
+      throw gate.settleFailure(epoch, error);
+    }
+    return iterate(gate, epoch, inner);
+  };
+}
+
+function* iterateSync(gate: CallGate, epoch: Epoch, inner: Iterator<unknown>): Generator<unknown, unknown, unknown> {
+  let settled = false;
+  try {
+    const value: unknown = yield* { [Symbol.iterator]: () => inner };
+    settled = true;
+    gate.settleSuccess(epoch);
+    return value;
+  } catch (error) {
+    if (settled) throw error;
+    settled = true;
+    throw gate.settleFailure(epoch, error);
+  } finally {
+    // The consumer stopped early (return()): neither success nor failure.
+    if (!settled) gate.settleNeutral(epoch);
+  }
+}
+
+async function* iterateAsync(
+  gate: CallGate,
+  epoch: Epoch,
+  inner: AsyncIterator<unknown>,
+): AsyncGenerator<unknown, unknown, unknown> {
+  let settled = false;
+  try {
+    const value: unknown = yield* { [Symbol.asyncIterator]: () => inner };
+    settled = true;
+    gate.settleSuccess(epoch);
+    return value;
+  } catch (error) {
+    if (settled) throw error;
+    settled = true;
+    throw gate.settleFailure(epoch, error);
+  } finally {
+    if (!settled) gate.settleNeutral(epoch);
+  }
+}

@@ -1,0 +1,45 @@
+import type { CircuitBreakerState } from "./state.js";
+
+/**
+ * Where a breaker keeps its state: the state itself, the counters, the time it opened, and a
+ * generation number that changes on every state change.
+ *
+ * The contract is synchronous so that the in-memory path never awaits. A storage shared by many
+ * processes (Redis, say) fits it by answering from a local mirror and reconciling in the
+ * background: it applies its writes with atomic scripts, and folds in changes that other
+ * processes publish by bumping `generation`, which every breaker over it checks before each call.
+ *
+ * Rules every storage follows (the contract suite in the tests checks them):
+ * - `setState` always starts a new generation and clears the running trial count and
+ *   `successCounter`; moving to `"closed"` also clears `failCounter` and `openedAt`; moving to
+ *   `"open"` records the given `openedAt`; moving to `"half-open"` keeps `failCounter` and `openedAt`.
+ * - `acquireTrial` admits at most `limit` trial calls per generation; a trial released in a
+ *   later generation (a late result) frees nothing.
+ * - Several breakers may share one storage: they then share one state.
+ */
+export interface CircuitBreakerStorage {
+  /** The current state. */
+  readonly state: CircuitBreakerState;
+  /** Consecutive failures. */
+  readonly failCounter: number;
+  /** Consecutive successes while half-open; 0 in any other state. */
+  readonly successCounter: number;
+  /** When the breaker last opened, epoch ms; `undefined` when closed or never opened. */
+  readonly openedAt: number | undefined;
+  /** Changes on every state change; calls admitted under an older generation are late. */
+  readonly generation: number;
+  /** Trial calls admitted in the current generation and not yet released. */
+  readonly trialCalls: number;
+  /** Adds one failure and returns the new consecutive count. */
+  incrementFailCounter(): number;
+  /** Sets the consecutive failure count to 0. */
+  resetFailCounter(): void;
+  /** Adds one half-open success and returns the new consecutive count. */
+  incrementSuccessCounter(): number;
+  /** Moves to `state` (see the rules above); `openedAt` is used when moving to `"open"`. */
+  setState(state: CircuitBreakerState, openedAt: number | undefined): void;
+  /** Takes a trial slot in `generation` if fewer than `limit` are taken; returns whether it did. */
+  acquireTrial(generation: number, limit: number): boolean;
+  /** Gives back a trial slot taken in `generation`; does nothing for an older generation. */
+  releaseTrial(generation: number): void;
+}

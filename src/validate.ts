@@ -1,0 +1,44 @@
+import { describeValue } from "./describe.js";
+
+/** Throws a `RangeError` or `TypeError` naming `option` unless `value` is an integer >= `min`. */
+export function assertInteger(option: string, value: unknown, min: number): asserts value is number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${option} must be an integer >= ${String(min)}, got ${describeValue(value)} (${typeof value})`,
+    );
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${option} must be an integer >= ${String(min)}, got ${describeValue(value)}`);
+  }
+}
+
+/** Throws unless `value` is a finite number >= 0 (a duration in milliseconds). */
+export function assertDuration(option: string, value: unknown): asserts value is number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${option} must be a finite number of milliseconds >= 0, got ${describeValue(value)} (${typeof value})`,
+    );
+  }
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(
+      `${option} must be a finite number of milliseconds >= 0, got ${describeValue(value)}`,
+    );
+  }
+}
+
+/** Throws unless `value` is a function. */
+export function assertFunction(
+  option: string,
+  value: unknown,
+): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== "function") {
+    throw new TypeError(`${option} must be a function, got ${describeValue(value)}`);
+  }
+}
+
+/** Throws unless `value` is a boolean. */
+export function assertBoolean(option: string, value: unknown): asserts value is boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${option} must be a boolean, got ${describeValue(value)}`);
+  }
+}

@@ -1,0 +1,56 @@
+import type { Clock } from "./clock.js";
+import { describeValue } from "./describe.js";
+
+/**
+ * Resolves once `clock.now()` has reached the time `target()` names, or at once when it names
+ * none. It holds one timer, and only while it waits; the target is read again each time the timer
+ * fires, so a breaker that re-opens or closes meanwhile is followed. An aborted `signal` rejects
+ * with the signal's reason and clears the timer.
+ */
+export function waitUntil(
+  clock: Clock,
+  target: () => number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    return Promise.reject(
+      new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`),
+    );
+  }
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  const first = remaining(clock, target());
+  if (first === 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const arm = (delay: number): void => {
+      timer = setTimeout(() => {
+        const next = remaining(clock, target());
+        if (next > 0) {
+          arm(next);
+          return;
+        }
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, delay);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    arm(first);
+  });
+}
+
+function remaining(clock: Clock, at: number | undefined): number {
+  return at === undefined ? 0 : Math.max(0, at - clock.now());
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AbortSignal).aborted === "boolean" &&
+    typeof (value as AbortSignal).addEventListener === "function"
+  );
+}
