@@ -41,7 +41,9 @@ for (let i = 1; i <= 14; i++) {
   } catch (error) {
     if (error instanceof CircuitBreakerError) {
       const why = error.cause instanceof Error ? ` (tripped by: ${error.cause.message})` : "";
-      console.log(`  breaker is ${error.state}: call blocked${why}; retry in ${error.retryAfter} ms`);
+      console.log(
+        `  breaker is ${error.state}: call blocked${why}; retry in ${error.retryAfter} ms`,
+      );
     } else {
       console.log(`  call failed: ${error.message}`);
     }

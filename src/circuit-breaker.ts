@@ -160,7 +160,7 @@ export class CircuitBreaker {
     }
     if ((fn as { [ignoredBy]?: unknown })[ignoredBy] === this) {
       // Already guarded by this breaker: counting it here too would count it twice.
-      return Promise.resolve(fn(...args)) as Promise<Awaited<Result>>;
+      return Promise.resolve<Awaited<Result>>(fn(...args) as Awaited<Result>);
     }
     return this.#run(fn, undefined, args) as Promise<Awaited<Result>>;
   }
@@ -173,7 +173,7 @@ export class CircuitBreaker {
     if (typeof fn !== "function") throw notAFunction("callSync", fn);
     const epoch = this.#admit();
     if (epoch instanceof CircuitBreakerError) throw epoch;
-    this.#listeners.beforeCall(this, fn as (...args: never[]) => unknown, args);
+    this.#listeners.beforeCall(this, fn, args);
     let result: Result;
     try {
       result = fn(...args);
@@ -260,7 +260,7 @@ export class CircuitBreaker {
 
   #run(fn: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): Promise<unknown> {
     let epoch = this.#epoch;
-    if (epoch === undefined || epoch.state !== CLOSED || epoch.generation !== this.#storage.generation) {
+    if (epoch?.state !== CLOSED || epoch.generation !== this.#storage.generation) {
       const admitted = this.#admit();
       if (admitted instanceof CircuitBreakerError) return Promise.reject(admitted);
       epoch = admitted;
@@ -270,9 +270,12 @@ export class CircuitBreaker {
     try {
       result = Reflect.apply(fn, thisArg, args);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
       return Promise.reject(this.#settleFailure(epoch, error));
     }
-    if (isThenable(result)) return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
+    if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
+    if (isThenable(result))
+      return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
     this.#settleSuccess(epoch);
     return Promise.resolve(result);
   }
@@ -280,7 +283,7 @@ export class CircuitBreaker {
   #admit(): Epoch | CircuitBreakerError {
     const storage = this.#storage;
     let epoch = this.#epoch;
-    if (epoch === undefined || epoch.generation !== storage.generation) epoch = this.#sync();
+    if (epoch?.generation !== storage.generation) epoch = this.#sync();
     if (epoch.state === CLOSED) return epoch;
     if (epoch.state === OPEN) {
       const retryAt = this.retryAt;
@@ -351,13 +354,24 @@ export class CircuitBreaker {
     if (epoch.state === HALF_OPEN) this.#storage.releaseTrial(epoch.generation);
   }
 
+  /**
+   * A rejection is expected control flow, raised by the breaker itself: it carries no stack
+   * trace, whose capture would cost more than the rest of the rejection.
+   */
   #reject(message: string, retryAt: number | undefined): CircuitBreakerError {
-    return createCircuitBreakerError(this, message, {
-      breaker: this.#name,
-      state: this.#storage.state,
-      retryAt,
-      clock: this.#clock,
-    });
+    const errorClass = Error as { stackTraceLimit?: number | undefined };
+    const limit = errorClass.stackTraceLimit;
+    errorClass.stackTraceLimit = 0;
+    try {
+      return createCircuitBreakerError(this, message, {
+        breaker: this.#name,
+        state: this.#storage.state,
+        retryAt,
+        clock: this.#clock,
+      });
+    } finally {
+      errorClass.stackTraceLimit = limit;
+    }
   }
 
   /** Moves the storage to `state` and starts a new epoch; listeners hear of real changes only. */

@@ -21,8 +21,9 @@ export function describeValue(value: unknown): string {
     case "object": {
       if (value === null) return "null";
       if (Array.isArray(value)) return `an array of length ${String(value.length)}`;
-      const constructorName = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)
-        ?.constructor?.name;
+      const constructorName = (
+        Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null
+      )?.constructor?.name;
       return constructorName && constructorName !== "Object"
         ? `an instance of ${constructorName}`
         : "an object";

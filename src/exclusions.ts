@@ -58,7 +58,7 @@ export class ExclusionList {
         continue;
       }
       try {
-        if ((entry as ExcludePredicate)(error)) return true;
+        if (entry(error)) return true;
       } catch (predicateError) {
         this.#onPredicateError(predicateError);
       }

@@ -11,9 +11,5 @@ export { CircuitMemoryStorage } from "./memory-storage.js";
 export type { CircuitBreakerStorage } from "./storage.js";
 export { CircuitBreakerMonitor, type CircuitBreakerSnapshot } from "./monitor.js";
 export type { Clock } from "./clock.js";
-export type {
-  ExcludedException,
-  ExcludedErrorClass,
-  ExcludePredicate,
-} from "./exclusions.js";
+export type { ExcludedException, ExcludedErrorClass, ExcludePredicate } from "./exclusions.js";
 export type { Guarded, Protect, ProtectOptions } from "./protect.js";

@@ -8,7 +8,6 @@ import {
 import type { CircuitBreakerState } from "./state.js";
 import { isThenable } from "./thenable.js";
 
-
 import type { ListenerErrorHandler } from "./options.js";
 
 const hooks: readonly ListenerHook[] = ["beforeCall", "success", "failure", "stateChange"];
@@ -53,7 +52,11 @@ export class ListenerSet {
     return true;
   }
 
-  beforeCall(breaker: CircuitBreaker, fn: (...args: never[]) => unknown, args: readonly unknown[]): void {
+  beforeCall(
+    breaker: CircuitBreaker,
+    fn: (...args: never[]) => unknown,
+    args: readonly unknown[],
+  ): void {
     const list = this.#beforeCall;
     if (list === undefined) return;
     for (const listener of list) {
@@ -89,7 +92,11 @@ export class ListenerSet {
     }
   }
 
-  stateChange(breaker: CircuitBreaker, oldState: CircuitBreakerState, newState: CircuitBreakerState): void {
+  stateChange(
+    breaker: CircuitBreaker,
+    oldState: CircuitBreakerState,
+    newState: CircuitBreakerState,
+  ): void {
     const list = this.#stateChange;
     if (list === undefined) return;
     for (const listener of list) {

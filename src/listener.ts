@@ -10,13 +10,21 @@ export type ListenerHook = "beforeCall" | "success" | "failure" | "stateChange";
  */
 export interface CircuitBreakerListenerHooks {
   /** Before the guarded function runs (after admission: never for a rejected call). */
-  beforeCall?(breaker: CircuitBreaker, fn: (...args: never[]) => unknown, args: readonly unknown[]): unknown;
+  beforeCall?(
+    breaker: CircuitBreaker,
+    fn: (...args: never[]) => unknown,
+    args: readonly unknown[],
+  ): unknown;
   /** After a success, or an excluded error, is recorded. */
   success?(breaker: CircuitBreaker): unknown;
   /** After a failure is recorded, before any trip it causes. */
   failure?(breaker: CircuitBreaker, error: unknown): unknown;
   /** After the state really changed. */
-  stateChange?(breaker: CircuitBreaker, oldState: CircuitBreakerState, newState: CircuitBreakerState): unknown;
+  stateChange?(
+    breaker: CircuitBreaker,
+    oldState: CircuitBreakerState,
+    newState: CircuitBreakerState,
+  ): unknown;
 }
 
 /**
@@ -34,7 +42,11 @@ export interface CircuitBreakerListenerHooks {
  * ```
  */
 export class CircuitBreakerListener implements CircuitBreakerListenerHooks {
-  beforeCall(_breaker: CircuitBreaker, _fn: (...args: never[]) => unknown, _args: readonly unknown[]): unknown {
+  beforeCall(
+    _breaker: CircuitBreaker,
+    _fn: (...args: never[]) => unknown,
+    _args: readonly unknown[],
+  ): unknown {
     return undefined;
   }
 
@@ -46,7 +58,11 @@ export class CircuitBreakerListener implements CircuitBreakerListenerHooks {
     return undefined;
   }
 
-  stateChange(_breaker: CircuitBreaker, _oldState: CircuitBreakerState, _newState: CircuitBreakerState): unknown {
+  stateChange(
+    _breaker: CircuitBreaker,
+    _oldState: CircuitBreakerState,
+    _newState: CircuitBreakerState,
+  ): unknown {
     return undefined;
   }
 }

@@ -31,13 +31,15 @@ export class CircuitBreakerMonitor {
     const name = (breaker as Partial<CircuitBreaker> | null)?.name;
     if (typeof name !== "string") {
       throw new TypeError(
-        `only a named breaker can join a monitor; got ${typeof breaker === "object" && breaker !== null ? "a breaker without a name" : describeValue(breaker)}`,
+        `only a named breaker can join a monitor; got ${describeValue(name)} as its name`,
       );
     }
     const existing = this.#breakers.get(name);
     if (existing === breaker) return;
     if (existing !== undefined) {
-      throw new Error(`a breaker named ${JSON.stringify(name)} is already registered in this monitor`);
+      throw new Error(
+        `a breaker named ${JSON.stringify(name)} is already registered in this monitor`,
+      );
     }
     this.#breakers.set(name, breaker);
   }
@@ -85,7 +87,7 @@ export class CircuitBreakerMonitor {
   /** Every breaker as plain JSON. */
   snapshot(): CircuitBreakerSnapshot[] {
     return this.getCircuits().map((breaker) => ({
-      name: breaker.name as string,
+      name: breaker.name ?? "",
       state: breaker.state,
       failCounter: breaker.failCounter,
       successCounter: breaker.successCounter,

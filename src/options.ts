@@ -60,7 +60,9 @@ export function validateOptions(options: unknown): asserts options is CircuitBre
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!known.has(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)}; known options: ${[...known].join(", ")}`);
+      throw new TypeError(
+        `unknown option ${JSON.stringify(key)}; known options: ${[...known].join(", ")}`,
+      );
     }
   }
   const { failMax, resetTimeout, successThreshold, halfOpenMaxCalls, name, throwNewErrorOnTrip } =
@@ -85,15 +87,20 @@ export function validateOptions(options: unknown): asserts options is CircuitBre
   }
   for (const key of ["exclude", "listeners"] as const) {
     const value = given[key];
-    if (value !== undefined && (typeof value !== "object" || value === null || !(Symbol.iterator in value))) {
+    if (
+      value !== undefined &&
+      (typeof value !== "object" || value === null || !(Symbol.iterator in value))
+    ) {
       throw new TypeError(`${key} must be an array, got ${describeValue(value)}`);
     }
   }
   const storage = given["storage"] as Partial<CircuitBreakerStorage> | undefined;
   if (
     storage !== undefined &&
-    (typeof storage !== "object" || storage === null || typeof storage.setState !== "function")
+    (typeof storage !== "object" || typeof storage.setState !== "function")
   ) {
-    throw new TypeError(`storage must implement CircuitBreakerStorage, got ${describeValue(storage)}`);
+    throw new TypeError(
+      `storage must implement CircuitBreakerStorage, got ${describeValue(storage)}`,
+    );
   }
 }

@@ -34,7 +34,11 @@ export interface Protect {
     context: ClassMethodDecoratorContext<This>,
   ): (this: This, ...args: Args) => Result;
   /** A legacy (`experimentalDecorators`) method decorator. */
-  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+  (
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: PropertyDescriptor,
+  ): PropertyDescriptor;
   /** A decorator with options: `@breaker.protect({ ignoreOnCall: false })`. */
   (options: ProtectOptions): <F extends AnyFunction>(fn: F, context?: unknown) => Guarded<F>;
 }
@@ -78,7 +82,7 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
     if (isPropertyDescriptor(third)) {
       if (typeof third.value !== "function") {
         throw new TypeError(
-          `@protect decorates methods; ${String(second as string)} is ${describeValue(third.value)}`,
+          `@protect decorates methods; ${describeValue(second)} is ${describeValue(third.value)}`,
         );
       }
       return { ...third, value: wrap(third.value, undefined) };
@@ -87,7 +91,9 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
       readIgnoreOnCall(first);
       return (fn: unknown, context?: unknown) => {
         if (context !== undefined && !isDecoratorContext(context)) {
-          throw new TypeError(`protect(options) returns a decorator; got ${describeValue(context)}`);
+          throw new TypeError(
+            `protect(options) returns a decorator; got ${describeValue(context)}`,
+          );
         }
         return wrap(fn, first);
       };
@@ -115,7 +121,11 @@ function isPropertyDescriptor(value: unknown): value is PropertyDescriptor {
   return typeof value === "object" && value !== null && ("value" in value || "get" in value);
 }
 
-type Iterate = (gate: CallGate, epoch: Epoch, inner: Iterator<unknown> & AsyncIterator<unknown>) => unknown;
+type Iterate = (
+  gate: CallGate,
+  epoch: Epoch,
+  inner: Iterator<unknown> & AsyncIterator<unknown>,
+) => unknown;
 
 /** Admission happens when the generator is created; the outcome is decided by its iteration. */
 function guardGenerator(
@@ -137,7 +147,11 @@ function guardGenerator(
   };
 }
 
-function* iterateSync(gate: CallGate, epoch: Epoch, inner: Iterator<unknown>): Generator<unknown, unknown, unknown> {
+function* iterateSync(
+  gate: CallGate,
+  epoch: Epoch,
+  inner: Iterator<unknown>,
+): Generator<unknown, unknown, unknown> {
   let settled = false;
   try {
     const value: unknown = yield* { [Symbol.iterator]: () => inner };

@@ -1,14 +1,20 @@
 import { describeValue } from "./describe.js";
 
 /** Throws a `RangeError` or `TypeError` naming `option` unless `value` is an integer >= `min`. */
-export function assertInteger(option: string, value: unknown, min: number): asserts value is number {
+export function assertInteger(
+  option: string,
+  value: unknown,
+  min: number,
+): asserts value is number {
   if (typeof value !== "number") {
     throw new TypeError(
       `${option} must be an integer >= ${String(min)}, got ${describeValue(value)} (${typeof value})`,
     );
   }
   if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${option} must be an integer >= ${String(min)}, got ${describeValue(value)}`);
+    throw new RangeError(
+      `${option} must be an integer >= ${String(min)}, got ${describeValue(value)}`,
+    );
   }
 }
 
