@@ -12,6 +12,10 @@ const okFn = async () => 1;
 const failFn = async () => {
   throw new Error("boom");
 };
+const identity = (value) => value;
+const rethrow = (error) => {
+  throw error;
+};
 const never = () => {
   /* swallowed on purpose: the benchmark measures the rejection path */
 };
