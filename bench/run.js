@@ -58,6 +58,12 @@ function add(scenario, name, fn, baseline = false) {
     batch(() => okFn()),
     true,
   );
+  // The floor for any wrapper that must see the outcome before its caller does: one then().
+  add(
+    "closed success",
+    "bare fn().then(id)",
+    batch(() => okFn().then(identity, rethrow)),
+  );
   add(
     "closed success",
     "aiobreaker call",

@@ -77,7 +77,11 @@ describe("closed state", () => {
 
   it("accepts foreign thenables", async () => {
     const { breaker } = setup();
-    const thenable = { then: (resolve: (v: number) => void) => resolve(7) };
+    const thenable = {
+      then: (resolve: (v: number) => void) => {
+        resolve(7);
+      },
+    };
     expect(await breaker.call(() => thenable)).toBe(7);
   });
 
@@ -222,8 +226,10 @@ describe("manual control", () => {
 
 describe("exclusions and nested errors", () => {
   class HttpError extends Error {
-    constructor(readonly status: number) {
+    readonly status: number;
+    constructor(status: number) {
       super(`HTTP ${String(status)}`);
+      this.status = status;
     }
   }
 
@@ -251,6 +257,7 @@ describe("exclusions and nested errors", () => {
     expect(log).toEqual(["beforeCall", "half-open->closed", "success"]);
   });
 
+  /* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- non-Errors are thrown on purpose */
   it("a thrown non-Error is a failure unless a predicate excludes it", async () => {
     const { breaker } = setup();
     await expect(breaker.call(() => Promise.reject("plain"))).rejects.toBe("plain");
@@ -259,6 +266,7 @@ describe("exclusions and nested errors", () => {
     await outcome(breaker.call(() => Promise.reject("plain")));
     expect(breaker.failCounter).toBe(0);
   });
+  /* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
 
   it("a CircuitBreakerError raised by the same breaker is not counted", async () => {
     const { breaker } = setup({ failMax: 1 });
