@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import {
+  CircuitBreaker,
+  CircuitBreakerError,
+  type CircuitBreakerState,
+  type CircuitBreakerStorage,
+} from "../src/index.js";
+
+/** A storage under test, built in a given state. */
+export type StorageFactory = (
+  initial?: CircuitBreakerState,
+  openedAt?: number,
+) => CircuitBreakerStorage;
+
+/**
+ * The rules every CircuitBreakerStorage follows (see src/storage.ts), and the breaker's core
+ * behaviour over it. Run each storage through it.
+ */
+export function runStorageContract(name: string, make: StorageFactory): void {
+  describe(`storage contract: ${name}`, () => {
+    it("starts closed with zeroed counters", () => {
+      const storage = make();
+      expect([
+        storage.state,
+        storage.failCounter,
+        storage.successCounter,
+        storage.openedAt,
+      ]).toEqual(["closed", 0, 0, undefined]);
+    });
+
+    it("setState starts a new generation and applies the counter rules", () => {
+      const storage = make();
+      storage.incrementFailCounter();
+      storage.incrementFailCounter();
+      const g0 = storage.generation;
+      storage.setState("open", 500);
+      expect([storage.generation > g0, storage.failCounter, storage.openedAt]).toEqual([
+        true,
+        2,
+        500,
+      ]);
+      storage.setState("half-open", undefined);
+      expect([storage.failCounter, storage.openedAt]).toEqual([2, 500]);
+      expect(storage.incrementSuccessCounter()).toBe(1);
+      expect(storage.acquireTrial(storage.generation, 1)).toBe(true);
+      storage.setState("half-open", undefined);
+      expect([storage.successCounter, storage.trialCalls]).toEqual([0, 0]);
+      storage.setState("closed", undefined);
+      expect([storage.failCounter, storage.openedAt]).toEqual([0, undefined]);
+    });
+
+    it("admits at most limit trials per generation; an old generation frees nothing", () => {
+      const storage = make("half-open");
+      const g = storage.generation;
+      expect(storage.acquireTrial(g, 2)).toBe(true);
+      expect(storage.acquireTrial(g, 2)).toBe(true);
+      expect(storage.acquireTrial(g, 2)).toBe(false);
+      expect(storage.acquireTrial(g - 1, 5)).toBe(false);
+      storage.releaseTrial(g - 1);
+      expect(storage.trialCalls).toBe(2);
+      storage.releaseTrial(g);
+      expect(storage.trialCalls).toBe(1);
+      storage.releaseTrial(g);
+      storage.releaseTrial(g);
+      expect(storage.trialCalls).toBe(0);
+    });
+
+    it("a breaker over an open storage starts open and honours its openedAt", async () => {
+      let now = 1_000;
+      const breaker = new CircuitBreaker({
+        storage: make("open", 900),
+        resetTimeout: 200,
+        clock: { now: () => now },
+      });
+      expect([breaker.state, breaker.retryAt, breaker.retryAfter]).toEqual(["open", 1_100, 100]);
+      await expect(breaker.call(() => 1)).rejects.toBeInstanceOf(CircuitBreakerError);
+      now = 1_100;
+      expect(await breaker.call(() => 2)).toBe(2);
+      expect(breaker.state).toBe("closed");
+    });
+
+    it("two breakers over one storage share one state", async () => {
+      const storage = make();
+      const a = new CircuitBreaker({ storage, failMax: 2 });
+      const b = new CircuitBreaker({ storage, failMax: 2 });
+      await a.call(() => Promise.reject(new Error("1"))).catch(() => 0);
+      await b.call(() => Promise.reject(new Error("2"))).catch(() => 0);
+      expect([a.state, b.state]).toEqual(["open", "open"]);
+      a.close();
+      expect(b.state).toBe("closed");
+      expect(await b.call(() => "ok")).toBe("ok");
+    });
+  });
+}
