@@ -12,10 +12,6 @@ const okFn = async () => 1;
 const failFn = async () => {
   throw new Error("boom");
 };
-const identity = (value) => value;
-const rethrow = (error) => {
-  throw error;
-};
 const never = () => {
   /* swallowed on purpose: the benchmark measures the rejection path */
 };
@@ -57,12 +53,6 @@ function add(scenario, name, fn, baseline = false) {
     "bare await fn()",
     batch(() => okFn()),
     true,
-  );
-  // The floor for any wrapper that must see the outcome before its caller does: one then().
-  add(
-    "closed success",
-    "bare fn().then(id)",
-    batch(() => okFn().then(identity, rethrow)),
   );
   add(
     "closed success",
