@@ -147,6 +147,8 @@ function guardGenerator(
   };
 }
 
+// iterateSync and iterateAsync are twins on purpose: a generator body is either sync or async,
+// and `yield*` cannot be shared across the two.
 function* iterateSync(
   gate: CallGate,
   epoch: Epoch,
