@@ -1,25 +1,43 @@
+import type { ResetTimeoutFunction } from "./exponential-backoff.js";
+import type { CallTimeoutError } from "./call-errors.js";
 import { systemClock, type Clock } from "./clock.js";
+import { callOptionsOf, runControlled, type CallHost } from "./controlled-call.js";
+import { DeadlineQueue } from "./deadline-queue.js";
 import { describeValue } from "./describe.js";
 import { CircuitBreakerError, createCircuitBreakerError, isRaisedBy } from "./errors.js";
 import { ExclusionList, type ExcludedException } from "./exclusions.js";
 import type { CallGate, Epoch } from "./gate.js";
-import type { CircuitBreakerListenerHooks } from "./listener.js";
+import type { CircuitBreakerListenerHooks, NeutralReason } from "./listener.js";
 import { ListenerSet } from "./listener-set.js";
 import { CircuitMemoryStorage } from "./memory-storage.js";
-import { validateOptions, type CircuitBreakerOptions } from "./options.js";
+import { CircuitBreakerMode } from "./mode.js";
+import {
+  assertOptionNames,
+  reconfigurable,
+  validateOptions,
+  type CircuitBreakerOptions,
+  type Fallback,
+  type ReconfigurableOptions,
+} from "./options.js";
 import { createProtect, ignoredBy, type Protect } from "./protect.js";
+import { resolveSettings, type Settings } from "./settings.js";
+import { parseSnapshot, type CircuitBreakerMetrics, type CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { isThenable } from "./thenable.js";
-import { assertDuration, assertInteger } from "./validate.js";
+import { TrialQueue } from "./trial-queue.js";
 import { waitUntil } from "./wait.js";
+import { FAILED, SLOW, createWindow, rates, restoreWindow, type FailureWindow } from "./outcome-window.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
+const { ENABLED, DISABLED, FORCED_OPEN } = CircuitBreakerMode;
+type AnyFunction = (...args: never[]) => unknown;
 
 /**
- * A circuit breaker: counts consecutive failures of the calls it guards, opens after `failMax`
- * of them, rejects calls while open, and after `resetTimeout` lets trial calls through to decide
- * whether to close again. It holds no timer: time is read from the clock when it matters.
+ * A circuit breaker: counts the failures of the calls it guards (consecutively, or as a rate over
+ * a window), opens when they cross a threshold, rejects calls while open, and after its reset
+ * timeout lets trial calls through to decide whether to close again. Time is read from the clock
+ * when it matters; the only timer is the one `callTimeout` needs while a call runs.
  *
  * @example
  * ```ts
@@ -34,25 +52,34 @@ export class CircuitBreaker {
   readonly #clock: Clock;
   readonly #listeners: ListenerSet;
   readonly #exclusions: ExclusionList;
-  readonly #throwNewErrorOnTrip: boolean;
-  readonly #successThreshold: number;
-  readonly #halfOpenMaxCalls: number;
-  #failMax: number;
-  #resetTimeout: number;
+  #given: ReconfigurableOptions;
+  #settings: Settings;
+  #window: FailureWindow | undefined;
+  #windowNeedsTime = false;
+  #mode: CircuitBreakerMode = ENABLED;
   #epoch: Epoch | undefined;
   #gate: CallGate | undefined;
+  #host: CallHost | undefined;
   #protect: Protect | undefined;
+  #deadlines: DeadlineQueue | undefined;
+  #queue: TrialQueue | undefined;
+  #reserved = 0;
 
   constructor(options: CircuitBreakerOptions = {}) {
     validateOptions(options);
+    const given: ReconfigurableOptions = {};
+    for (const key of reconfigurable) {
+      const value = (options as Record<string, unknown>)[key];
+      if (value !== undefined) (given as Record<string, unknown>)[key] = value;
+    }
+    this.#settings = resolveSettings(given);
+    this.#given = given;
     this.#name = options.name;
-    this.#failMax = options.failMax ?? 5;
-    this.#resetTimeout = options.resetTimeout ?? 60_000;
-    this.#successThreshold = options.successThreshold ?? 1;
-    this.#halfOpenMaxCalls = options.halfOpenMaxCalls ?? 1;
-    this.#throwNewErrorOnTrip = options.throwNewErrorOnTrip ?? true;
     this.#clock = options.clock ?? systemClock;
     this.#storage = options.storage ?? new CircuitMemoryStorage();
+    this.#setWindow(
+      this.#settings.window === undefined ? undefined : createWindow(this.#settings.window),
+    );
     const onListenerError =
       options.onListenerError ??
       ((error: unknown, hook: string) => {
@@ -65,6 +92,7 @@ export class CircuitBreaker {
     });
     for (const entry of options.exclude ?? []) this.#exclusions.add(entry);
     for (const listener of options.listeners ?? []) listeners.add(listener);
+    if (options.initialState !== undefined) this.#restore(options.initialState);
     options.monitor?.register(this);
   }
 
@@ -78,6 +106,11 @@ export class CircuitBreaker {
     return this.#storage.state;
   }
 
+  /** `"enabled"`, `"disabled"` (metrics only) or `"forced-open"`. */
+  get mode(): CircuitBreakerMode {
+    return this.#mode;
+  }
+
   /** Consecutive failures. */
   get failCounter(): number {
     return this.#storage.failCounter;
@@ -88,34 +121,32 @@ export class CircuitBreaker {
     return this.#storage.state === HALF_OPEN ? this.#storage.successCounter : 0;
   }
 
-  /** Consecutive failures that trip the breaker; an integer >= 1. */
-  get failMax(): number {
-    return this.#failMax;
+  /** Consecutive failures that trip; `undefined` when a window decides alone. */
+  get failMax(): number | undefined {
+    return this.#settings.failMax;
   }
 
   set failMax(value: number) {
-    assertInteger("failMax", value, 1);
-    this.#failMax = value;
+    this.reconfigure({ failMax: value });
   }
 
-  /** Milliseconds the breaker stays open before a trial; finite, >= 0. */
-  get resetTimeout(): number {
-    return this.#resetTimeout;
+  /** Milliseconds the breaker stays open before a trial, or the backoff function. */
+  get resetTimeout(): number | ResetTimeoutFunction {
+    return this.#settings.resetTimeout;
   }
 
-  set resetTimeout(value: number) {
-    assertDuration("resetTimeout", value);
-    this.#resetTimeout = value;
+  set resetTimeout(value: number | ResetTimeoutFunction) {
+    this.reconfigure({ resetTimeout: value });
   }
 
   /** Successes in half-open needed to close. */
   get successThreshold(): number {
-    return this.#successThreshold;
+    return this.#settings.successThreshold;
   }
 
   /** Trial calls admitted at once in half-open. */
   get halfOpenMaxCalls(): number {
-    return this.#halfOpenMaxCalls;
+    return this.#settings.halfOpenMaxCalls;
   }
 
   /** When the breaker last opened (epoch ms); `undefined` when closed. */
@@ -123,18 +154,34 @@ export class CircuitBreaker {
     return this.#storage.openedAt;
   }
 
-  /** Epoch ms at which the next trial call is admitted; `undefined` unless open. */
+  /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or if forced open). */
   get retryAt(): number | undefined {
-    if (this.#storage.state !== OPEN) return undefined;
-    const openedAt = this.#storage.openedAt;
+    const storage = this.#storage;
+    if (storage.state !== OPEN || this.#mode === FORCED_OPEN) return undefined;
+    const openedAt = storage.openedAt;
     // Open with no recorded opening time: the next call is a trial.
-    return openedAt === undefined ? this.#clock.now() : openedAt + this.#resetTimeout;
+    if (openedAt === undefined) return this.#clock.now();
+    const resetTimeout = this.#settings.resetTimeout;
+    const duration =
+      storage.openDuration ?? (typeof resetTimeout === "number" ? resetTimeout : 0);
+    return openedAt + duration;
   }
 
   /** Milliseconds until `retryAt`, never negative; `undefined` unless open. */
   get retryAfter(): number | undefined {
     const retryAt = this.retryAt;
     return retryAt === undefined ? undefined : Math.max(0, retryAt - this.#clock.now());
+  }
+
+  /** What the failure-rate window holds now (zeros without a window). */
+  get metrics(): CircuitBreakerMetrics {
+    const window = this.#window;
+    if (window === undefined) {
+      return { calls: 0, failures: 0, slowCalls: 0, failureRate: 0, slowCallRate: 0 };
+    }
+    window.advance(this.#clock.now());
+    const { calls, failures, slowCalls } = window;
+    return { calls, failures, slowCalls, ...rates(window) };
   }
 
   /** A copy of the listeners, in registration order. */
@@ -150,6 +197,10 @@ export class CircuitBreaker {
   /**
    * Runs `fn(...args)` through the breaker. Always returns a promise, for synchronous and
    * asynchronous functions alike; rejects with {@link CircuitBreakerError} while open.
+   *
+   * A last argument that is a plain object with a `signal` key is the call's options: the
+   * caller's `AbortSignal` (an abort ends the call at once, neither success nor failure), and
+   * with `callTimeout` set, `fn` receives a copy whose `signal` also aborts on the timeout.
    */
   call<Args extends unknown[], Result>(
     fn: (...args: Args) => Result,
@@ -162,31 +213,33 @@ export class CircuitBreaker {
       // Already guarded by this breaker: counting it here too would count it twice.
       return Promise.resolve<Awaited<Result>>(fn(...args) as Awaited<Result>);
     }
-    return this.#run(fn, undefined, args) as Promise<Awaited<Result>>;
+    return this.#run(fn, undefined, args, this.#settings.fallback) as Promise<Awaited<Result>>;
   }
 
   /**
    * Runs a synchronous `fn(...args)` through the breaker and returns its result, throwing
    * synchronously. A function that returns a thenable is a `TypeError` (not counted): use `call`.
+   * No timeout, signal, concurrency limit or fallback applies: those are for `call`.
    */
   callSync<Args extends unknown[], Result>(fn: (...args: Args) => Result, ...args: Args): Result {
     if (typeof fn !== "function") throw notAFunction("callSync", fn);
-    const epoch = this.#admit();
-    if (epoch instanceof CircuitBreakerError) throw epoch;
+    const epoch = this.#admitReported();
+    if (epoch instanceof Error) throw epoch;
     this.#listeners.beforeCall(this, fn, args);
+    const start = this.#settings.slowCallDuration === undefined ? 0 : this.#clock.now();
     let result: Result;
     try {
       result = fn(...args);
     } catch (error) {
-      throw this.#settleFailure(epoch, error);
+      throw this.#settleFailure(epoch, error, this.#isSlow(start));
     }
     if (isThenable(result)) {
-      this.#settleNeutral(epoch);
+      this.#settleNeutral(epoch, undefined);
       throw new TypeError(
         `callSync got a thenable from ${describeValue(fn)}; use call() for asynchronous functions`,
       );
     }
-    this.#settleSuccess(epoch);
+    this.#settleSuccess(epoch, this.#isSlow(start));
     return result;
   }
 
@@ -201,21 +254,88 @@ export class CircuitBreaker {
 
   /** Opens the breaker now; on an open breaker this restarts the timeout. */
   open(): void {
-    this.#transition(OPEN, this.#clock.now());
+    this.#trip(this.#clock.now(), undefined);
   }
 
-  /** Closes the breaker and resets its counters. */
+  /** Closes the breaker and resets its counters and window. */
   close(): void {
     if (this.#storage.state === CLOSED) {
       this.#storage.resetFailCounter();
+      this.#window?.clear();
       return;
     }
-    this.#transition(CLOSED, undefined);
+    this.#transition(CLOSED, undefined, undefined);
   }
 
   /** Moves the breaker to half-open, keeping its failure count. */
   halfOpen(): void {
-    if (this.#storage.state !== HALF_OPEN) this.#transition(HALF_OPEN, undefined);
+    if (this.#storage.state !== HALF_OPEN) this.#transition(HALF_OPEN, undefined, undefined);
+  }
+
+  /** Lets every call through, still recording outcomes (metrics only); nothing trips. */
+  disable(): void {
+    this.#setMode(DISABLED);
+  }
+
+  /** Opens the breaker and keeps it open, with no trial call, until `enable()` or `reset()`. */
+  forceOpen(): void {
+    this.#setMode(FORCED_OPEN);
+    if (this.#storage.state !== OPEN) this.#transition(OPEN, this.#clock.now(), undefined);
+  }
+
+  /** Back to normal operation from `disable()` or `forceOpen()`, keeping the state. */
+  enable(): void {
+    this.#setMode(ENABLED);
+  }
+
+  /** Back to a fresh breaker: enabled, closed, counters, window and backoff cleared. */
+  reset(): void {
+    this.#setMode(ENABLED);
+    this.close();
+  }
+
+  /**
+   * Changes options on the live breaker, keeping its state, counters, window contents
+   * (reshaped when the window changes) and backoff attempt. All or nothing: a bad value changes
+   * nothing. An option given as `undefined` returns to its default.
+   */
+  reconfigure(options: ReconfigurableOptions): void {
+    assertOptionNames(options, reconfigurable, "reconfigure");
+    const given: Record<string, unknown> = { ...this.#given };
+    for (const [key, value] of Object.entries(options)) {
+      if (value === undefined) Reflect.deleteProperty(given, key);
+      else given[key] = value;
+    }
+    const settings = resolveSettings(given);
+    let window = this.#window;
+    if (settings.window === undefined) window = undefined;
+    else if (!sameWindow(settings.window, this.#settings.window)) {
+      window =
+        window === undefined
+          ? createWindow(settings.window)
+          : window.reshape(settings.window, this.#clock.now());
+    }
+    this.#given = given;
+    this.#settings = settings;
+    this.#setWindow(window);
+  }
+
+  /** The breaker as plain JSON, to watch it or to start another from (`initialState`). */
+  toJSON(): CircuitBreakerSnapshot {
+    const storage = this.#storage;
+    const window = this.#window;
+    return {
+      name: this.#name,
+      state: storage.state,
+      mode: this.#mode,
+      failCounter: storage.failCounter,
+      successCounter: this.successCounter,
+      openedAt: storage.openedAt,
+      retryAt: this.retryAt,
+      openAttempts: storage.openAttempts,
+      window: window?.toJSON(),
+      metrics: this.metrics,
+    };
   }
 
   /** Resolves once the clock reaches `retryAt` (at once unless open); an aborted signal rejects. */
@@ -258,11 +378,21 @@ export class CircuitBreaker {
     return !this.#exclusions.excludes(error);
   }
 
-  #run(fn: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  #run(fn: AnyFunction, thisArg: unknown, args: unknown[], fallback: Fallback | undefined) {
+    const settings = this.#settings;
     let epoch = this.#epoch;
-    if (epoch?.state !== CLOSED || epoch.generation !== this.#storage.generation) {
-      const admitted = this.#admit();
-      if (admitted instanceof CircuitBreakerError) return Promise.reject(admitted);
+    if (
+      settings.controlled ||
+      fallback !== undefined ||
+      callOptionsOf(args) !== undefined ||
+      ((settings.halfOpenTimeout !== undefined || settings.halfOpenQueueSize !== 0) &&
+        epoch?.direct !== true)
+    ) {
+      return runControlled(this.#callHost(), fn, thisArg, args, fallback);
+    }
+    if (epoch?.direct !== true || epoch.generation !== this.#storage.generation) {
+      const admitted = this.#admitReported();
+      if (admitted instanceof Error) return Promise.reject(admitted);
       epoch = admitted;
     }
     if (this.#listeners.hasBeforeCall) this.#listeners.beforeCall(this, fn, args);
@@ -271,57 +401,83 @@ export class CircuitBreaker {
       result = Reflect.apply(fn, thisArg, args);
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-      return Promise.reject(this.#settleFailure(epoch, error));
+      return Promise.reject(this.#settleFailure(epoch, error, false));
     }
     if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
     if (isThenable(result))
       return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
-    this.#settleSuccess(epoch);
+    this.#settleSuccess(epoch, false);
     return Promise.resolve(result);
   }
 
-  #admit(): Epoch | CircuitBreakerError {
+  #admitReported(): Epoch | Error {
+    const admitted = this.#admit(false);
+    if (admitted instanceof Error) this.#listeners.rejected(this, admitted);
+    return admitted;
+  }
+
+  #admit(reserved: boolean): Epoch | CircuitBreakerError {
+    if (this.#mode === FORCED_OPEN) {
+      return this.#reject(`Circuit breaker${this.#label()} is forced open`, undefined);
+    }
     const storage = this.#storage;
     let epoch = this.#epoch;
     if (epoch?.generation !== storage.generation) epoch = this.#sync();
-    if (epoch.state === CLOSED) return epoch;
+    if (epoch.direct) return epoch;
     if (epoch.state === OPEN) {
       const retryAt = this.retryAt;
       if (retryAt !== undefined && this.#clock.now() < retryAt) {
         return this.#reject(`Circuit breaker${this.#label()} is open`, retryAt);
       }
-      epoch = this.#transition(HALF_OPEN, undefined);
+      epoch = this.#transition(HALF_OPEN, undefined, undefined);
     }
-    if (storage.acquireTrial(epoch.generation, this.#halfOpenMaxCalls)) return epoch;
+    const limit = this.#settings.halfOpenMaxCalls;
+    if (reserved) this.#reserved = Math.max(0, this.#reserved - 1);
+    // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
+    const waiting = reserved ? 0 : this.#reserved + (this.#queue?.length ?? 0);
+    if (waiting < limit && storage.acquireTrial(epoch.generation, limit - waiting)) return epoch;
     return this.#reject(
-      `Circuit breaker${this.#label()} is half-open with all ${String(this.#halfOpenMaxCalls)} trial slots taken`,
+      `Circuit breaker${this.#label()} is half-open with all ${String(limit)} trial slots taken`,
       undefined,
     );
   }
 
-  #settleSuccess(epoch: Epoch): void {
+  #settleSuccess(epoch: Epoch, slow: boolean): void {
     const storage = this.#storage;
-    if (epoch.generation === storage.generation) {
-      if (epoch.state === CLOSED) {
-        if (storage.failCounter !== 0) storage.resetFailCounter();
-      } else {
-        storage.releaseTrial(epoch.generation);
-        if (storage.incrementSuccessCounter() >= this.#successThreshold) {
-          this.#transition(CLOSED, undefined);
-        }
-      }
-    }
     // A late success (admitted in an earlier generation) is reported but decides nothing.
+    if (epoch.generation !== storage.generation) {
+      this.#listeners.success(this);
+      return;
+    }
+    if (epoch.disabled || epoch.state === CLOSED) {
+      if (storage.failCounter !== 0) storage.resetFailCounter();
+      const window = this.#window;
+      if (window !== undefined) {
+        window.record(this.#windowNeedsTime ? this.#clock.now() : 0, slow ? SLOW : 0);
+      }
+      this.#listeners.success(this);
+      if (slow && !epoch.disabled && storage.generation === epoch.generation) {
+        const reason = this.#rateVerdict();
+        if (reason !== undefined) this.#trip(this.#clock.now(), undefined, reason);
+      }
+      return;
+    }
+    storage.releaseTrial(epoch.generation);
+    if (storage.incrementSuccessCounter() >= this.#settings.successThreshold) {
+      this.#transition(CLOSED, undefined, undefined);
+    } else {
+      this.#wakeWaiter();
+    }
     this.#listeners.success(this);
   }
 
-  #settleFailure(epoch: Epoch, error: unknown): unknown {
+  #settleFailure(epoch: Epoch, error: unknown, slow: boolean): unknown {
     if (isRaisedBy(error, this)) {
-      this.#settleNeutral(epoch);
+      this.#settleNeutral(epoch, undefined);
       return error;
     }
     if (this.#exclusions.size !== 0 && this.#exclusions.excludes(error)) {
-      this.#settleSuccess(epoch);
+      this.#settleSuccess(epoch, slow);
       return error;
     }
     const storage = this.#storage;
@@ -329,29 +485,107 @@ export class CircuitBreaker {
       this.#listeners.failure(this, error);
       return error;
     }
+    const closed = epoch.disabled || epoch.state === CLOSED;
     const count = storage.incrementFailCounter();
+    if (closed && this.#window !== undefined) {
+      this.#window.record(
+        this.#windowNeedsTime ? this.#clock.now() : 0,
+        slow ? FAILED | SLOW : FAILED,
+      );
+    }
     this.#listeners.failure(this, error);
     // A listener may have changed the state meanwhile; then this failure no longer decides.
-    if (storage.generation !== epoch.generation) return error;
-    if (epoch.state === CLOSED && count < this.#failMax) return error;
-    const now = this.#clock.now();
-    const reason =
-      epoch.state === CLOSED
-        ? `opened after ${String(count)} consecutive failures`
-        : "re-opened: a trial call failed";
-    this.#transition(OPEN, now);
-    if (!this.#throwNewErrorOnTrip) return error;
+    if (storage.generation !== epoch.generation || epoch.disabled) return error;
+    let reason: string | undefined = "re-opened: a trial call failed";
+    if (closed) {
+      const failMax = this.#settings.failMax;
+      reason =
+        failMax !== undefined && count >= failMax
+          ? `opened after ${String(count)} consecutive failures`
+          : this.#rateVerdict();
+      if (reason === undefined) return error;
+    }
+    this.#trip(this.#clock.now(), error, reason);
+    if (!this.#settings.throwNewErrorOnTrip) return error;
     return createCircuitBreakerError(this, `Circuit breaker${this.#label()} ${reason}`, {
       breaker: this.#name,
       state: OPEN,
-      retryAt: now + this.#resetTimeout,
+      retryAt: this.retryAt,
       cause: error,
       clock: this.#clock,
     });
   }
 
-  #settleNeutral(epoch: Epoch): void {
-    if (epoch.state === HALF_OPEN) this.#storage.releaseTrial(epoch.generation);
+  /** Why the window says to trip, or `undefined` (not enough calls, rates below thresholds). */
+  #rateVerdict(): string | undefined {
+    const window = this.#window;
+    const settings = this.#settings;
+    if (window === undefined || window.calls < settings.minimumCalls) return undefined;
+    const { calls, failures, slowCalls } = window;
+    const failureThreshold = settings.failureRateThreshold;
+    if (failureThreshold !== undefined && failures * 100 >= failureThreshold * calls) {
+      return `opened: ${String(failures)} of the last ${String(calls)} calls failed (failureRateThreshold ${String(failureThreshold)}%)`;
+    }
+    const slowThreshold = settings.slowCallRateThreshold;
+    if (slowThreshold !== undefined && slowCalls * 100 >= slowThreshold * calls) {
+      return `opened: ${String(slowCalls)} of the last ${String(calls)} calls were slow (slowCallRateThreshold ${String(slowThreshold)}%)`;
+    }
+    return undefined;
+  }
+
+  #settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void {
+    if (epoch.state === HALF_OPEN && !epoch.disabled && epoch.generation === this.#storage.generation) {
+      this.#storage.releaseTrial(epoch.generation);
+      this.#wakeWaiter();
+    }
+    if (reason !== undefined) this.#listeners.neutral(this, reason);
+  }
+
+  #isSlow(start: number): boolean {
+    const threshold = this.#settings.slowCallDuration;
+    if (threshold === undefined) return false;
+    const duration = this.#clock.now() - start;
+    if (duration < threshold) return false;
+    this.#listeners.slow(this, duration);
+    return true;
+  }
+
+  /** Opens (or re-opens) now, for as long as the failure, the backoff or `resetTimeout` says. */
+  #trip(now: number, error: unknown, _reason?: string): void {
+    const settings = this.#settings;
+    let duration: number | undefined;
+    if (error !== undefined && settings.retryAfterFrom !== undefined) {
+      const asked = this.#duration("retryAfterFrom", () => settings.retryAfterFrom?.(error, now));
+      if (asked !== undefined) duration = Math.min(asked, settings.maxRetryAfter);
+    }
+    const resetTimeout = settings.resetTimeout;
+    if (duration === undefined && typeof resetTimeout === "function") {
+      const attempt = this.#storage.openAttempts + 1;
+      // A backoff function that fails must not leave the breaker without an open time.
+      duration = this.#duration("resetTimeout", () => resetTimeout(attempt, error)) ?? 60_000;
+    }
+    this.#transition(OPEN, now, duration);
+  }
+
+  /** Runs a user function that returns a duration; a throw or a non-duration is reported. */
+  #duration(
+    option: "retryAfterFrom" | "resetTimeout",
+    compute: () => number | undefined,
+  ): number | undefined {
+    let value: unknown;
+    try {
+      value = compute();
+    } catch (error) {
+      this.#listeners.report(error, option);
+      return undefined;
+    }
+    if (value === undefined && option === "retryAfterFrom") return undefined;
+    if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+    this.#listeners.report(
+      new TypeError(`${option} must return a finite number of ms >= 0, got ${describeValue(value)}`),
+      option,
+    );
+    return undefined;
   }
 
   /**
@@ -375,12 +609,19 @@ export class CircuitBreaker {
   }
 
   /** Moves the storage to `state` and starts a new epoch; listeners hear of real changes only. */
-  #transition(state: CircuitBreakerState, openedAt: number | undefined): Epoch {
+  #transition(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    openDuration: number | undefined,
+  ): Epoch {
     const storage = this.#storage;
     const from = storage.state;
-    storage.setState(state, openedAt);
+    storage.setState(state, openedAt, openDuration);
     const epoch = this.#makeEpoch(storage.generation, state);
     this.#epoch = epoch;
+    if (state === CLOSED) this.#window?.clear();
+    this.#reserved = 0;
+    this.#queue?.wakeAll();
     if (from !== state) this.#listeners.stateChange(this, from, state);
     return epoch;
   }
@@ -391,47 +632,146 @@ export class CircuitBreaker {
     const storage = this.#storage;
     const epoch = this.#makeEpoch(storage.generation, storage.state);
     this.#epoch = epoch;
+    this.#reserved = 0;
+    this.#queue?.wakeAll();
     if (previous !== undefined && previous.state !== epoch.state) {
+      if (epoch.state === CLOSED) this.#window?.clear();
       this.#listeners.stateChange(this, previous.state, epoch.state);
     }
     return epoch;
   }
 
   #makeEpoch(generation: number, state: CircuitBreakerState): Epoch {
+    const disabled = this.#mode === DISABLED;
     const epoch: Epoch = {
       generation,
       state,
+      disabled,
+      direct: disabled || (this.#mode === ENABLED && state === CLOSED),
       onFulfilled: (value) => {
-        this.#settleSuccess(epoch);
+        this.#settleSuccess(epoch, false);
         return value;
       },
       onRejected: (error) => {
-        throw this.#settleFailure(epoch, error);
+        throw this.#settleFailure(epoch, error, false);
       },
     };
     return epoch;
   }
 
+  #setMode(mode: CircuitBreakerMode): void {
+    const from = this.#mode;
+    this.#mode = mode;
+    const storage = this.#storage;
+    this.#epoch = this.#makeEpoch(storage.generation, storage.state);
+    if (from !== mode) {
+      this.#queue?.wakeAll();
+      this.#listeners.modeChange(this, from, mode);
+    }
+  }
+
+  #setWindow(window: FailureWindow | undefined): void {
+    this.#window = window;
+    this.#windowNeedsTime = window !== undefined && window.toJSON().kind === "time";
+  }
+
+  #wakeWaiter(): void {
+    const queue = this.#queue;
+    if (queue !== undefined && queue.length !== 0 && queue.wakeOne()) this.#reserved++;
+  }
+
+  #restore(snapshot: CircuitBreakerSnapshot): void {
+    const restored = parseSnapshot(snapshot);
+    const now = this.#clock.now();
+    this.#storage.restore(restored.stored);
+    this.#mode = restored.mode;
+    const spec = this.#settings.window;
+    if (spec !== undefined && restored.window !== undefined) {
+      this.#setWindow(restoreWindow(restored.window, now).reshape(spec, now));
+    }
+    this.#epoch = this.#makeEpoch(this.#storage.generation, this.#storage.state);
+  }
+
   #callGate(): CallGate {
     return (this.#gate ??= {
-      admit: () => this.#admit(),
+      admit: () => this.#admitReported(),
       beforeCall: (fn, args) => {
         this.#listeners.beforeCall(this, fn, args);
       },
       settleSuccess: (epoch) => {
-        this.#settleSuccess(epoch);
+        this.#settleSuccess(epoch, false);
       },
-      settleFailure: (epoch, error) => this.#settleFailure(epoch, error),
-      settleNeutral: (epoch) => {
-        this.#settleNeutral(epoch);
+      settleFailure: (epoch, error) => this.#settleFailure(epoch, error, false),
+      settleNeutral: (epoch, reason) => {
+        this.#settleNeutral(epoch, reason);
       },
-      run: (fn, thisArg, args) => this.#run(fn, thisArg, args),
+      run: (fn, thisArg, args, fallback) =>
+        this.#run(fn, thisArg, args, fallback ?? this.#settings.fallback),
     });
+  }
+
+  #callHost(): CallHost {
+    if (this.#host !== undefined) return this.#host;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's methods reach back into this breaker
+    const breaker = this;
+    const host: CallHost = {
+      get settings() {
+        return breaker.#settings;
+      },
+      name: this.#name,
+      clock: this.#clock,
+      get deadlines() {
+        return (breaker.#deadlines ??= new DeadlineQueue());
+      },
+      active: 0,
+      admit: (reserved) => this.#admit(reserved),
+      enqueue: (refusal, signal) => {
+        const size = this.#settings.halfOpenQueueSize;
+        if (
+          size === 0 ||
+          !(refusal instanceof CircuitBreakerError) ||
+          refusal.state !== HALF_OPEN
+        ) {
+          return undefined;
+        }
+        const queue = (this.#queue ??= new TrialQueue());
+        return queue.length < size ? queue.wait(signal) : undefined;
+      },
+      refuse: (error) => {
+        this.#listeners.rejected(this, error);
+      },
+      beforeCall: (fn, args) => {
+        this.#listeners.beforeCall(this, fn, args);
+      },
+      counts: (error) => !isRaisedBy(error, this) && !this.#exclusions.excludes(error),
+      settleSuccess: (epoch, slow) => {
+        this.#settleSuccess(epoch, slow);
+      },
+      settleFailure: (epoch, error, slow) => this.#settleFailure(epoch, error, slow),
+      settleNeutral: (epoch, reason) => {
+        this.#settleNeutral(epoch, reason);
+      },
+      timedOut: (epoch, error: CallTimeoutError, slow) => {
+        this.#listeners.timeout(this, error);
+        return this.#settleFailure(epoch, error, slow);
+      },
+      slow: (duration) => {
+        this.#listeners.slow(this, duration);
+      },
+      releaseTrial: (epoch) => {
+        this.#settleNeutral(epoch, "half-open-timeout");
+      },
+    };
+    return (this.#host = host);
   }
 
   #label(): string {
     return this.#name === undefined ? "" : ` ${JSON.stringify(this.#name)}`;
   }
+}
+
+function sameWindow(a: object, b: object | undefined): boolean {
+  return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 function notAFunction(method: string, value: unknown): TypeError {

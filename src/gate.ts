@@ -1,4 +1,4 @@
-import type { CircuitBreakerError } from "./errors.js";
+import type { NeutralReason } from "./listener.js";
 import type { CircuitBreakerState } from "./state.js";
 
 /**
@@ -8,20 +8,29 @@ import type { CircuitBreakerState } from "./state.js";
 export interface Epoch {
   readonly generation: number;
   readonly state: CircuitBreakerState;
+  /** Admitted while the breaker was disabled: outcomes are recorded, nothing is decided. */
+  readonly disabled: boolean;
+  /** Calls are admitted without asking: closed and enabled, or disabled. */
+  readonly direct: boolean;
   readonly onFulfilled: (value: unknown) => unknown;
   readonly onRejected: (error: unknown) => never;
 }
 
 /** A breaker's call path, handed to the wrappers that `protect` builds. Internal. */
 export interface CallGate {
-  /** Admits a call (an epoch) or refuses it (the error to raise). */
-  admit(): Epoch | CircuitBreakerError;
+  /** Admits a call (an epoch) or refuses it (the error to raise, already reported). */
+  admit(): Epoch | Error;
   beforeCall(fn: (...args: never[]) => unknown, args: readonly unknown[]): void;
   settleSuccess(epoch: Epoch): void;
   /** Records a failure and returns what the caller should get: the error, or a trip's error. */
   settleFailure(epoch: Epoch, error: unknown): unknown;
   /** Records neither outcome; frees a trial slot. */
-  settleNeutral(epoch: Epoch): void;
-  /** The whole guarded call: admit, run `fn` with `thisArg`, settle. */
-  run(fn: (...args: never[]) => unknown, thisArg: unknown, args: unknown[]): Promise<unknown>;
+  settleNeutral(epoch: Epoch, reason: NeutralReason): void;
+  /** The whole guarded call: admit, run `fn` with `thisArg`, settle; `fallback` as in options. */
+  run(
+    fn: (...args: never[]) => unknown,
+    thisArg: unknown,
+    args: unknown[],
+    fallback: ((error: unknown, ...args: never[]) => unknown) | undefined,
+  ): Promise<unknown>;
 }

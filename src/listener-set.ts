@@ -4,14 +4,27 @@ import {
   CircuitBreakerListener,
   type CircuitBreakerListenerHooks,
   type ListenerHook,
+  type NeutralReason,
 } from "./listener.js";
+import type { CircuitBreakerMode } from "./mode.js";
+import type { ListenerErrorHandler } from "./options.js";
 import type { CircuitBreakerState } from "./state.js";
 import { isThenable } from "./thenable.js";
 
-import type { ListenerErrorHandler } from "./options.js";
-
-const hooks: readonly ListenerHook[] = ["beforeCall", "success", "failure", "stateChange"];
-const baseHooks = CircuitBreakerListener.prototype as Required<CircuitBreakerListenerHooks>;
+const hooks: readonly ListenerHook[] = [
+  "beforeCall",
+  "success",
+  "failure",
+  "stateChange",
+  "rejected",
+  "timeout",
+  "neutral",
+  "slow",
+  "modeChange",
+];
+const baseHooks = CircuitBreakerListener.prototype as unknown as Record<ListenerHook, unknown>;
+type Hook = (this: CircuitBreakerListenerHooks, ...args: unknown[]) => unknown;
+type Lists = Partial<Record<ListenerHook, CircuitBreakerListenerHooks[]>>;
 
 /**
  * A breaker's listeners, kept per hook so that a call pays only for hooks that do something:
@@ -20,10 +33,7 @@ const baseHooks = CircuitBreakerListener.prototype as Required<CircuitBreakerLis
  */
 export class ListenerSet {
   readonly #all: CircuitBreakerListenerHooks[] = [];
-  #beforeCall: CircuitBreakerListenerHooks[] | undefined;
-  #success: CircuitBreakerListenerHooks[] | undefined;
-  #failure: CircuitBreakerListenerHooks[] | undefined;
-  #stateChange: CircuitBreakerListenerHooks[] | undefined;
+  #lists: Lists = {};
   readonly #onError: ListenerErrorHandler;
 
   constructor(onError: ListenerErrorHandler) {
@@ -35,7 +45,7 @@ export class ListenerSet {
   }
 
   get hasBeforeCall(): boolean {
-    return this.#beforeCall !== undefined;
+    return this.#lists.beforeCall !== undefined;
   }
 
   add(listener: CircuitBreakerListenerHooks): void {
@@ -57,39 +67,18 @@ export class ListenerSet {
     fn: (...args: never[]) => unknown,
     args: readonly unknown[],
   ): void {
-    const list = this.#beforeCall;
-    if (list === undefined) return;
-    for (const listener of list) {
-      try {
-        this.#watch(listener.beforeCall?.(breaker, fn, args), "beforeCall");
-      } catch (error) {
-        this.report(error, "beforeCall");
-      }
-    }
+    const list = this.#lists.beforeCall;
+    if (list !== undefined) this.#emit(list, "beforeCall", breaker, fn, args);
   }
 
   success(breaker: CircuitBreaker): void {
-    const list = this.#success;
-    if (list === undefined) return;
-    for (const listener of list) {
-      try {
-        this.#watch(listener.success?.(breaker), "success");
-      } catch (error) {
-        this.report(error, "success");
-      }
-    }
+    const list = this.#lists.success;
+    if (list !== undefined) this.#emit(list, "success", breaker);
   }
 
   failure(breaker: CircuitBreaker, error: unknown): void {
-    const list = this.#failure;
-    if (list === undefined) return;
-    for (const listener of list) {
-      try {
-        this.#watch(listener.failure?.(breaker, error), "failure");
-      } catch (listenerError) {
-        this.report(listenerError, "failure");
-      }
-    }
+    const list = this.#lists.failure;
+    if (list !== undefined) this.#emit(list, "failure", breaker, error);
   }
 
   stateChange(
@@ -97,28 +86,59 @@ export class ListenerSet {
     oldState: CircuitBreakerState,
     newState: CircuitBreakerState,
   ): void {
-    const list = this.#stateChange;
-    if (list === undefined) return;
+    const list = this.#lists.stateChange;
+    if (list !== undefined) this.#emit(list, "stateChange", breaker, oldState, newState);
+  }
+
+  rejected(breaker: CircuitBreaker, error: Error): void {
+    const list = this.#lists.rejected;
+    if (list !== undefined) this.#emit(list, "rejected", breaker, error);
+  }
+
+  timeout(breaker: CircuitBreaker, error: Error): void {
+    const list = this.#lists.timeout;
+    if (list !== undefined) this.#emit(list, "timeout", breaker, error);
+  }
+
+  neutral(breaker: CircuitBreaker, reason: NeutralReason): void {
+    const list = this.#lists.neutral;
+    if (list !== undefined) this.#emit(list, "neutral", breaker, reason);
+  }
+
+  slow(breaker: CircuitBreaker, duration: number): void {
+    const list = this.#lists.slow;
+    if (list !== undefined) this.#emit(list, "slow", breaker, duration);
+  }
+
+  modeChange(breaker: CircuitBreaker, oldMode: CircuitBreakerMode, newMode: CircuitBreakerMode): void {
+    const list = this.#lists.modeChange;
+    if (list !== undefined) this.#emit(list, "modeChange", breaker, oldMode, newMode);
+  }
+
+  #emit(
+    list: CircuitBreakerListenerHooks[],
+    hook: ListenerHook,
+    breaker: CircuitBreaker,
+    a?: unknown,
+    b?: unknown,
+  ): void {
     for (const listener of list) {
       try {
-        this.#watch(listener.stateChange?.(breaker, oldState, newState), "stateChange");
+        const result = (listener[hook] as Hook).call(listener, breaker, a, b);
+        // An async hook is not awaited, but its rejection is reported, never left unhandled.
+        if (isThenable(result)) {
+          result.then(undefined, (error: unknown) => {
+            this.report(error, hook);
+          });
+        }
       } catch (error) {
-        this.report(error, "stateChange");
+        this.report(error, hook);
       }
     }
   }
 
-  /** An async hook is not awaited, but its rejection is reported, never left unhandled. */
-  #watch(result: unknown, hook: ListenerHook): void {
-    if (isThenable(result)) {
-      result.then(undefined, (error: unknown) => {
-        this.report(error, hook);
-      });
-    }
-  }
-
   /** Hands a listener's error to the handler; a handler that throws falls back to the console. */
-  report(error: unknown, hook: ListenerHook | "exclude"): void {
+  report(error: unknown, hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom"): void {
     try {
       this.#onError(error, hook);
     } catch (handlerError) {
@@ -128,17 +148,14 @@ export class ListenerSet {
   }
 
   #index(): void {
-    this.#beforeCall = this.#with("beforeCall");
-    this.#success = this.#with("success");
-    this.#failure = this.#with("failure");
-    this.#stateChange = this.#with("stateChange");
-  }
-
-  #with(hook: ListenerHook): CircuitBreakerListenerHooks[] | undefined {
-    const list = this.#all.filter(
-      (listener) => typeof listener[hook] === "function" && listener[hook] !== baseHooks[hook],
-    );
-    return list.length === 0 ? undefined : list;
+    const lists: Lists = {};
+    for (const hook of hooks) {
+      const list = this.#all.filter(
+        (listener) => typeof listener[hook] === "function" && listener[hook] !== baseHooks[hook],
+      );
+      if (list.length !== 0) lists[hook] = list;
+    }
+    this.#lists = lists;
   }
 }
 
@@ -149,7 +166,7 @@ function assertListener(listener: unknown): asserts listener is CircuitBreakerLi
         ? ` (did you mean new ${listener.name}()?)`
         : "";
     throw new TypeError(
-      `a listener must be an object with hooks (beforeCall, success, failure, stateChange), got ${describeValue(listener)}${hint}`,
+      `a listener must be an object with hooks (${hooks.join(", ")}), got ${describeValue(listener)}${hint}`,
     );
   }
   for (const hook of hooks) {

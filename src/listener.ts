@@ -1,8 +1,25 @@
 import type { CircuitBreaker } from "./circuit-breaker.js";
+import type { CircuitBreakerMode } from "./mode.js";
 import type { CircuitBreakerState } from "./state.js";
 
 /** The name of a listener hook, as passed to `onListenerError`. */
-export type ListenerHook = "beforeCall" | "success" | "failure" | "stateChange";
+export type ListenerHook =
+  | "beforeCall"
+  | "success"
+  | "failure"
+  | "stateChange"
+  | "rejected"
+  | "timeout"
+  | "neutral"
+  | "slow"
+  | "modeChange";
+
+/**
+ * Why a call ended with neither success nor failure: its caller aborted it (`"aborted"`), its
+ * trial slot was released by `halfOpenTimeout` (`"half-open-timeout"`), or a generator's consumer
+ * stopped early (`"stopped"`).
+ */
+export type NeutralReason = "aborted" | "half-open-timeout" | "stopped";
 
 /**
  * The hooks a listener may have. Every hook is optional; a hook may be async (its promise is not
@@ -24,6 +41,23 @@ export interface CircuitBreakerListenerHooks {
     breaker: CircuitBreaker,
     oldState: CircuitBreakerState,
     newState: CircuitBreakerState,
+  ): unknown;
+  /**
+   * A call was refused without running: `CircuitBreakerError` (open, forced open, no trial slot,
+   * trial queue full) or `ConcurrencyLimitError`.
+   */
+  rejected?(breaker: CircuitBreaker, error: Error): unknown;
+  /** A call ran past `callTimeout`; `failure` follows with the same error. */
+  timeout?(breaker: CircuitBreaker, error: Error): unknown;
+  /** A call ended with neither success nor failure. */
+  neutral?(breaker: CircuitBreaker, reason: NeutralReason): unknown;
+  /** A call took `slowCallDuration` or longer; `success` or `failure` follows. */
+  slow?(breaker: CircuitBreaker, duration: number): unknown;
+  /** After the mode really changed (`disable()`, `forceOpen()`, `enable()`, `reset()`). */
+  modeChange?(
+    breaker: CircuitBreaker,
+    oldMode: CircuitBreakerMode,
+    newMode: CircuitBreakerMode,
   ): unknown;
 }
 
@@ -62,6 +96,30 @@ export class CircuitBreakerListener implements CircuitBreakerListenerHooks {
     _breaker: CircuitBreaker,
     _oldState: CircuitBreakerState,
     _newState: CircuitBreakerState,
+  ): unknown {
+    return undefined;
+  }
+
+  rejected(_breaker: CircuitBreaker, _error: Error): unknown {
+    return undefined;
+  }
+
+  timeout(_breaker: CircuitBreaker, _error: Error): unknown {
+    return undefined;
+  }
+
+  neutral(_breaker: CircuitBreaker, _reason: NeutralReason): unknown {
+    return undefined;
+  }
+
+  slow(_breaker: CircuitBreaker, _duration: number): unknown {
+    return undefined;
+  }
+
+  modeChange(
+    _breaker: CircuitBreaker,
+    _oldMode: CircuitBreakerMode,
+    _newMode: CircuitBreakerMode,
   ): unknown {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { describeValue } from "./describe.js";
 import { CircuitBreakerState, isCircuitBreakerState } from "./state.js";
-import type { CircuitBreakerStorage } from "./storage.js";
+import type { CircuitBreakerStorage, StoredCircuitState } from "./storage.js";
 import { assertDuration } from "./validate.js";
 
 /**
@@ -19,6 +19,8 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
   #failCounter = 0;
   #successCounter = 0;
   #openedAt: number | undefined;
+  #openDuration: number | undefined;
+  #openAttempts = 0;
   #generation = 0;
   #trialCalls = 0;
 
@@ -54,6 +56,14 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     return this.#openedAt;
   }
 
+  get openDuration(): number | undefined {
+    return this.#openDuration;
+  }
+
+  get openAttempts(): number {
+    return this.#openAttempts;
+  }
+
   get generation(): number {
     return this.#generation;
   }
@@ -74,7 +84,11 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     return ++this.#successCounter;
   }
 
-  setState(state: CircuitBreakerState, openedAt: number | undefined): void {
+  setState(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    openDuration?: number | undefined,
+  ): void {
     this.#generation++;
     this.#trialCalls = 0;
     this.#successCounter = 0;
@@ -82,9 +96,24 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     if (state === CircuitBreakerState.CLOSED) {
       this.#failCounter = 0;
       this.#openedAt = undefined;
+      this.#openDuration = undefined;
+      this.#openAttempts = 0;
     } else if (state === CircuitBreakerState.OPEN) {
       this.#openedAt = openedAt;
+      this.#openDuration = openDuration;
+      this.#openAttempts++;
     }
+  }
+
+  restore(stored: StoredCircuitState): void {
+    this.#generation++;
+    this.#trialCalls = 0;
+    this.#state = stored.state;
+    this.#failCounter = stored.failCounter;
+    this.#successCounter = stored.successCounter;
+    this.#openedAt = stored.openedAt;
+    this.#openDuration = stored.openDuration;
+    this.#openAttempts = stored.openAttempts;
   }
 
   acquireTrial(generation: number, limit: number): boolean {

@@ -1,16 +1,7 @@
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import { describeValue } from "./describe.js";
+import type { CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
-
-/** One breaker as plain JSON, for dashboards and logs. */
-export interface CircuitBreakerSnapshot {
-  name: string;
-  state: CircuitBreakerState;
-  failCounter: number;
-  successCounter: number;
-  openedAt: number | undefined;
-  retryAt: number | undefined;
-}
 
 /**
  * A registry of named breakers. A breaker joins only when asked (`register`, or the breaker's
@@ -84,16 +75,9 @@ export class CircuitBreakerMonitor {
     return true;
   }
 
-  /** Every breaker as plain JSON. */
+  /** Every breaker as plain JSON (each one's `toJSON()`). */
   snapshot(): CircuitBreakerSnapshot[] {
-    return this.getCircuits().map((breaker) => ({
-      name: breaker.name ?? "",
-      state: breaker.state,
-      failCounter: breaker.failCounter,
-      successCounter: breaker.successCounter,
-      openedAt: breaker.openedAt,
-      retryAt: breaker.retryAt,
-    }));
+    return this.getCircuits().map((breaker) => breaker.toJSON());
   }
 
   #inState(state: CircuitBreakerState): CircuitBreaker[] {

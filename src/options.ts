@@ -1,20 +1,74 @@
+import type { ResetTimeoutFunction } from "./exponential-backoff.js";
 import type { Clock } from "./clock.js";
 import { describeValue } from "./describe.js";
 import type { ExcludedException } from "./exclusions.js";
 import type { CircuitBreakerListenerHooks, ListenerHook } from "./listener.js";
 import type { CircuitBreakerMonitor } from "./monitor.js";
+import type { RetryAfterExtractor } from "./retry-after-header.js";
+import type { CircuitBreakerSnapshot } from "./snapshot.js";
 import type { CircuitBreakerStorage } from "./storage.js";
-import { assertBoolean, assertDuration, assertFunction, assertInteger } from "./validate.js";
+import { assertFunction } from "./validate.js";
+import type { WindowSpec } from "./outcome-window.js";
 
-/** Where listener errors go: the error, unwrapped, and the hook (or `"exclude"` for a predicate). */
-export type ListenerErrorHandler = (error: unknown, hook: ListenerHook | "exclude") => void;
+/**
+ * Where listener errors go: the error, unwrapped, and the hook. Also `"exclude"` for an exclusion
+ * predicate that threw, and `"resetTimeout"` / `"retryAfterFrom"` for those options' functions
+ * when they throw or return something that is not a duration.
+ */
+export type ListenerErrorHandler = (
+  error: unknown,
+  hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom",
+) => void;
+
+/**
+ * Runs in place of a call that was rejected or failed; its result (or its error) is what the
+ * caller gets. `error` is what the caller would have got.
+ */
+export type Fallback = (error: unknown, ...args: never[]) => unknown;
+
+/** Options that `reconfigure` can change on a live breaker. */
+export interface ReconfigurableOptions {
+  /** Consecutive failures that trip the breaker; an integer >= 1. Default 5, or off when a `window` is set. */
+  failMax?: number | undefined;
+  /**
+   * Milliseconds the breaker stays open before a trial call, >= 0 (default 60 000); or a function
+   * `(attempt, error) => ms` for backoff, e.g. {@link exponentialBackoff}.
+   */
+  resetTimeout?: number | ResetTimeoutFunction | undefined;
+  /** Whether the tripping call raises `CircuitBreakerError` (with `cause`) rather than the original. Default true. */
+  throwNewErrorOnTrip?: boolean | undefined;
+  /** Successes in half-open needed to close; an integer >= 1. Default 1. */
+  successThreshold?: number | undefined;
+  /** Trial calls admitted at once in half-open; an integer >= 1. Default 1. */
+  halfOpenMaxCalls?: number | undefined;
+  /** A failure-rate window: the last N calls, or the last N ms in buckets. */
+  window?: WindowSpec | undefined;
+  /** Percent of failed calls in the window that trips (at `>=`); (0, 100]. Default 50 with a window. */
+  failureRateThreshold?: number | undefined;
+  /** Calls the window must hold before any rate verdict; an integer >= 1. Default 10 (at most a count window's size). */
+  minimumCalls?: number | undefined;
+  /** A call taking this many ms or more is slow; > 0. */
+  slowCallDuration?: number | undefined;
+  /** Percent of slow calls in the window that trips (at `>=`); (0, 100]. Default 100 with `slowCallDuration`. */
+  slowCallRateThreshold?: number | undefined;
+  /** Milliseconds a call may run before it fails with `CallTimeoutError`; > 0. */
+  callTimeout?: number | undefined;
+  /** Milliseconds after which a trial call that has not settled gives back its slot; > 0. */
+  halfOpenTimeout?: number | undefined;
+  /** Callers beyond `halfOpenMaxCalls` that wait for a trial slot instead of being rejected; an integer >= 0. Default 0. */
+  halfOpenQueueSize?: number | undefined;
+  /** Calls running at once; more are refused with `ConcurrencyLimitError`. An integer >= 1. */
+  maxConcurrentCalls?: number | undefined;
+  /** Runs instead of a rejected or failed call (see the README for exactly which). */
+  fallback?: Fallback | undefined;
+  /** Reads how long a failure asks the breaker to stay open (e.g. {@link retryAfterFromError}). */
+  retryAfterFrom?: RetryAfterExtractor | undefined;
+  /** The longest open time a `retryAfterFrom` value may ask for, ms. Default 300 000. */
+  maxRetryAfter?: number | undefined;
+}
 
 /** Options of {@link CircuitBreaker}; every one is optional. */
-export interface CircuitBreakerOptions {
-  /** Consecutive failures that trip the breaker; an integer >= 1. Default 5. */
-  failMax?: number;
-  /** Milliseconds the breaker stays open before a trial call; >= 0. Default 60 000. */
-  resetTimeout?: number;
+export interface CircuitBreakerOptions extends ReconfigurableOptions {
   /** Errors that are not failures: error classes (subclasses match) or predicates. */
   exclude?: Iterable<ExcludedException>;
   /** Listeners, called synchronously in this order. */
@@ -23,55 +77,75 @@ export interface CircuitBreakerOptions {
   storage?: CircuitBreakerStorage;
   /** The breaker's name, used in errors and required by a monitor. */
   name?: string;
-  /** Whether the tripping call raises `CircuitBreakerError` (with `cause`) rather than the original. Default true. */
-  throwNewErrorOnTrip?: boolean;
-  /** Successes in half-open needed to close; an integer >= 1. Default 1. */
-  successThreshold?: number;
-  /** Trial calls admitted at once in half-open; an integer >= 1. Default 1. */
-  halfOpenMaxCalls?: number;
   /** Time source, epoch ms. Default `Date.now()`. */
   clock?: Clock;
   /** Receives listener errors; default `console.error`. */
   onListenerError?: ListenerErrorHandler;
   /** A monitor to register the breaker in (it then needs a name). */
   monitor?: CircuitBreakerMonitor;
+  /** A state saved with `toJSON()` to start from (restarts, serverless). */
+  initialState?: CircuitBreakerSnapshot;
 }
 
-const known = new Set<string>([
+/** The option names `reconfigure` accepts. */
+export const reconfigurable: ReadonlySet<string> = new Set([
   "failMax",
   "resetTimeout",
+  "throwNewErrorOnTrip",
+  "successThreshold",
+  "halfOpenMaxCalls",
+  "window",
+  "failureRateThreshold",
+  "minimumCalls",
+  "slowCallDuration",
+  "slowCallRateThreshold",
+  "callTimeout",
+  "halfOpenTimeout",
+  "halfOpenQueueSize",
+  "maxConcurrentCalls",
+  "fallback",
+  "retryAfterFrom",
+  "maxRetryAfter",
+]);
+
+const known: ReadonlySet<string> = new Set([
+  ...reconfigurable,
   "exclude",
   "listeners",
   "storage",
   "name",
-  "throwNewErrorOnTrip",
-  "successThreshold",
-  "halfOpenMaxCalls",
   "clock",
   "onListenerError",
   "monitor",
+  "initialState",
 ]);
 
-/** Checks every option before the breaker is built, naming the option and the value on error. */
-export function validateOptions(options: unknown): asserts options is CircuitBreakerOptions {
+/** Checks that `options` is an object whose keys are all in `allowed`. */
+export function assertOptionNames(
+  options: unknown,
+  allowed: ReadonlySet<string>,
+  what: string,
+): asserts options is Record<string, unknown> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+    throw new TypeError(`${what} must be an object, got ${describeValue(options)}`);
   }
-  const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!known.has(key)) {
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) {
       throw new TypeError(
-        `unknown option ${JSON.stringify(key)}; known options: ${[...known].join(", ")}`,
+        `unknown option ${JSON.stringify(key)}; ${what} takes: ${[...allowed].join(", ")}`,
       );
     }
   }
-  const { failMax, resetTimeout, successThreshold, halfOpenMaxCalls, name, throwNewErrorOnTrip } =
-    given;
-  if (failMax !== undefined) assertInteger("failMax", failMax, 1);
-  if (resetTimeout !== undefined) assertDuration("resetTimeout", resetTimeout);
-  if (successThreshold !== undefined) assertInteger("successThreshold", successThreshold, 1);
-  if (halfOpenMaxCalls !== undefined) assertInteger("halfOpenMaxCalls", halfOpenMaxCalls, 1);
-  if (throwNewErrorOnTrip !== undefined) assertBoolean("throwNewErrorOnTrip", throwNewErrorOnTrip);
+}
+
+/**
+ * Checks the options that only the constructor takes, naming the option and the value on error.
+ * The reconfigurable ones are checked when they are resolved (see `resolveSettings`).
+ */
+export function validateOptions(options: unknown): asserts options is CircuitBreakerOptions {
+  assertOptionNames(options, known, "options");
+  const given = options;
+  const name = given["name"];
   if (given["onListenerError"] !== undefined) {
     assertFunction("onListenerError", given["onListenerError"]);
   }
@@ -104,3 +178,4 @@ export function validateOptions(options: unknown): asserts options is CircuitBre
     );
   }
 }
+

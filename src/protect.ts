@@ -1,7 +1,7 @@
 import { describeValue } from "./describe.js";
-import { CircuitBreakerError } from "./errors.js";
 import type { CallGate, Epoch } from "./gate.js";
-import { assertBoolean } from "./validate.js";
+import type { Fallback } from "./options.js";
+import { assertBoolean, assertFunction } from "./validate.js";
 
 /** Marks a wrapper so that `call()` on the breaker that built it does not count it twice. */
 export const ignoredBy: unique symbol = Symbol("aiobreaker.ignoredBy");
@@ -13,6 +13,11 @@ export interface ProtectOptions {
    * counting the outcome a second time.
    */
   ignoreOnCall?: boolean;
+  /**
+   * Runs instead of a rejected or failed call, with the error and the call's arguments; replaces
+   * the breaker's own `fallback` for this function. Not used for generator functions.
+   */
+  fallback?: Fallback;
 }
 
 type AnyFunction = (this: never, ...args: never[]) => unknown;
@@ -56,7 +61,7 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
     if (typeof fn !== "function") {
       throw new TypeError(`protect expects a function, got ${describeValue(fn)}`);
     }
-    const ignoreOnCall = readIgnoreOnCall(options);
+    const { ignoreOnCall, fallback } = readOptions(options);
     const target = fn as (...args: never[]) => unknown;
     const proto = Object.getPrototypeOf(fn) as unknown;
     let guarded: (...args: unknown[]) => unknown;
@@ -64,7 +69,7 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
     else if (proto === AsyncGeneratorFunction) guarded = guardGenerator(gate, target, iterateAsync);
     else {
       guarded = function (this: unknown, ...args: unknown[]) {
-        return gate.run(target, this, args);
+        return gate.run(target, this, args, fallback);
       };
     }
     Object.defineProperty(guarded, "name", { value: fn.name, configurable: true });
@@ -88,7 +93,7 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
       return { ...third, value: wrap(third.value, undefined) };
     }
     if (second === undefined && typeof first === "object" && first !== null) {
-      readIgnoreOnCall(first);
+      readOptions(first);
       return (fn: unknown, context?: unknown) => {
         if (context !== undefined && !isDecoratorContext(context)) {
           throw new TypeError(
@@ -102,15 +107,24 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
   } as Protect;
 }
 
-function readIgnoreOnCall(options: unknown): boolean {
-  if (options === undefined) return true;
+const protectOptionNames: ReadonlySet<string> = new Set(["ignoreOnCall", "fallback"]);
+
+function readOptions(options: unknown): { ignoreOnCall: boolean; fallback: Fallback | undefined } {
+  if (options === undefined) return { ignoreOnCall: true, fallback: undefined };
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`protect options must be an object, got ${describeValue(options)}`);
   }
-  const value = (options as ProtectOptions).ignoreOnCall;
-  if (value === undefined) return true;
-  assertBoolean("ignoreOnCall", value);
-  return value;
+  for (const key of Object.keys(options)) {
+    if (!protectOptionNames.has(key)) {
+      throw new TypeError(
+        `unknown protect option ${JSON.stringify(key)}; protect takes: ignoreOnCall, fallback`,
+      );
+    }
+  }
+  const { ignoreOnCall = true, fallback } = options as ProtectOptions;
+  assertBoolean("ignoreOnCall", ignoreOnCall);
+  if (fallback !== undefined) assertFunction("fallback", fallback);
+  return { ignoreOnCall, fallback };
 }
 
 function isDecoratorContext(value: unknown): boolean {
@@ -135,7 +149,7 @@ function guardGenerator(
 ): (...args: unknown[]) => unknown {
   return function (this: unknown, ...args: unknown[]) {
     const epoch = gate.admit();
-    if (epoch instanceof CircuitBreakerError) throw epoch;
+    if (epoch instanceof Error) throw epoch;
     gate.beforeCall(fn, args);
     let inner: Iterator<unknown> & AsyncIterator<unknown>;
     try {
@@ -166,7 +180,7 @@ function* iterateSync(
     throw gate.settleFailure(epoch, error);
   } finally {
     // The consumer stopped early (return()): neither success nor failure.
-    if (!settled) gate.settleNeutral(epoch);
+    if (!settled) gate.settleNeutral(epoch, "stopped");
   }
 }
 
@@ -186,6 +200,6 @@ async function* iterateAsync(
     settled = true;
     throw gate.settleFailure(epoch, error);
   } finally {
-    if (!settled) gate.settleNeutral(epoch);
+    if (!settled) gate.settleNeutral(epoch, "stopped");
   }
 }

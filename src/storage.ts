@@ -1,5 +1,15 @@
 import type { CircuitBreakerState } from "./state.js";
 
+/** What a storage holds, as plain data: for `restore` and for a breaker's `toJSON`. */
+export interface StoredCircuitState {
+  readonly state: CircuitBreakerState;
+  readonly failCounter: number;
+  readonly successCounter: number;
+  readonly openedAt: number | undefined;
+  readonly openDuration: number | undefined;
+  readonly openAttempts: number;
+}
+
 /**
  * Where a breaker keeps its state: the state itself, the counters, the time it opened, and a
  * generation number that changes on every state change.
@@ -12,7 +22,9 @@ import type { CircuitBreakerState } from "./state.js";
  * Rules every storage follows (the contract suite in the tests checks them):
  * - `setState` always starts a new generation and clears the running trial count and
  *   `successCounter`; moving to `"closed"` also clears `failCounter` and `openedAt`; moving to
- *   `"open"` records the given `openedAt`; moving to `"half-open"` keeps `failCounter` and `openedAt`.
+ *   `"open"` records the given `openedAt` and `openDuration` and adds one to `openAttempts`; moving
+ *   to `"closed"` clears `openDuration` and `openAttempts` too; moving to `"half-open"` keeps
+ *   `failCounter`, `openedAt`, `openDuration` and `openAttempts`.
  * - `acquireTrial` admits at most `limit` trial calls per generation; a trial released in a
  *   later generation (a late result) frees nothing.
  * - Several breakers may share one storage: they then share one state.
@@ -26,6 +38,13 @@ export interface CircuitBreakerStorage {
   readonly successCounter: number;
   /** When the breaker last opened, epoch ms; `undefined` when closed or never opened. */
   readonly openedAt: number | undefined;
+  /**
+   * How long this opening lasts, ms, when it was fixed at the time of opening (backoff, a
+   * Retry-After); `undefined` when the breaker's `resetTimeout` number applies.
+   */
+  readonly openDuration: number | undefined;
+  /** Openings since the breaker was last closed: the backoff attempt. */
+  readonly openAttempts: number;
   /** Changes on every state change; calls admitted under an older generation are late. */
   readonly generation: number;
   /** Trial calls admitted in the current generation and not yet released. */
@@ -36,8 +55,14 @@ export interface CircuitBreakerStorage {
   resetFailCounter(): void;
   /** Adds one half-open success and returns the new consecutive count. */
   incrementSuccessCounter(): number;
-  /** Moves to `state` (see the rules above); `openedAt` is used when moving to `"open"`. */
-  setState(state: CircuitBreakerState, openedAt: number | undefined): void;
+  /** Moves to `state` (see the rules above); `openedAt` and `openDuration` apply to `"open"`. */
+  setState(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    openDuration?: number | undefined,
+  ): void;
+  /** Replaces everything with `stored` (a restore) and starts a new generation. */
+  restore(stored: StoredCircuitState): void;
   /** Takes a trial slot in `generation` if fewer than `limit` are taken; returns whether it did. */
   acquireTrial(generation: number, limit: number): boolean;
   /** Gives back a trial slot taken in `generation`; does nothing for an older generation. */

@@ -13,6 +13,13 @@ describe("public surface", () => {
         "CircuitBreakerMonitor",
         "CircuitBreakerState",
         "CircuitMemoryStorage",
+        "CallTimeoutError",
+        "CircuitBreakerGroup",
+        "CircuitBreakerMode",
+        "ConcurrencyLimitError",
+        "exponentialBackoff",
+        "parseRetryAfter",
+        "retryAfterFromError",
       ].sort(),
     );
   });

@@ -1,0 +1,67 @@
+/**
+ * A call ran past the breaker's `callTimeout`. The call's signal was aborted with this error,
+ * and the outcome counts as a failure.
+ *
+ * @example
+ * ```ts
+ * const breaker = new CircuitBreaker({ name: "search", callTimeout: 250 });
+ * try {
+ *   await breaker.call(search, query, { signal: undefined });
+ * } catch (error) {
+ *   if (error instanceof CallTimeoutError) console.warn(`gave up after ${error.timeout} ms`);
+ * }
+ * ```
+ */
+export class CallTimeoutError extends Error {
+  declare readonly name: "CallTimeoutError";
+  /** The name of the breaker whose timeout expired. */
+  readonly breaker: string | undefined;
+  /** The timeout that expired, in ms. */
+  readonly timeout: number;
+
+  static {
+    Object.defineProperty(this.prototype, "name", {
+      value: "CallTimeoutError",
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  constructor(breaker: string | undefined, timeout: number) {
+    super(`Call through circuit breaker${label(breaker)} timed out after ${String(timeout)} ms`);
+    this.breaker = breaker;
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * A call was refused because `maxConcurrentCalls` calls were already running. It never ran, and
+ * the refusal is not a failure.
+ */
+export class ConcurrencyLimitError extends Error {
+  declare readonly name: "ConcurrencyLimitError";
+  /** The name of the breaker that refused the call. */
+  readonly breaker: string | undefined;
+  /** The limit that was reached. */
+  readonly limit: number;
+
+  static {
+    Object.defineProperty(this.prototype, "name", {
+      value: "ConcurrencyLimitError",
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  constructor(breaker: string | undefined, limit: number) {
+    super(
+      `Circuit breaker${label(breaker)} refused a call: ${String(limit)} calls are already running (maxConcurrentCalls)`,
+    );
+    this.breaker = breaker;
+    this.limit = limit;
+  }
+}
+
+function label(name: string | undefined): string {
+  return name === undefined ? "" : ` ${JSON.stringify(name)}`;
+}

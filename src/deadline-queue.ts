@@ -1,0 +1,110 @@
+/** Something that expires at `deadline` (ms on the `performance.now()` scale) unless removed. */
+export interface Deadline {
+  deadline: number;
+  expire(): void;
+  /** Links, owned by the queue. */
+  previous: Deadline | undefined;
+  next: Deadline | undefined;
+  queued: boolean;
+}
+
+const now = (): number => performance.now();
+
+/**
+ * Deadlines of one breaker's calls, ordered, under a single timer. A timer per call would cost
+ * several times the call itself; with one timeout per breaker deadlines arrive in order, so
+ * adding and removing are O(1) and the timer is re-armed at most once per timeout period.
+ *
+ * The timer is referenced (keeps the process alive) only while a deadline is queued. When the
+ * queue empties the timer is left to run out, unreferenced, instead of being cleared and
+ * re-created for the next call; it ends by itself within one timeout.
+ */
+export class DeadlineQueue {
+  #head: Deadline | undefined;
+  #tail: Deadline | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #referenced = false;
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#expireDue();
+  };
+
+  /** Whether any deadline is queued. */
+  get size(): number {
+    let count = 0;
+    for (let entry = this.#head; entry !== undefined; entry = entry.next) count++;
+    return count;
+  }
+
+  /** Queues `entry` to expire `delay` ms from now. */
+  add(entry: Deadline, delay: number): void {
+    entry.deadline = now() + delay;
+    entry.queued = true;
+    // Usually the latest deadline: walk back from the tail only when timeouts differ.
+    let after = this.#tail;
+    while (after !== undefined && after.deadline > entry.deadline) after = after.previous;
+    entry.previous = after;
+    entry.next = after === undefined ? this.#head : after.next;
+    if (entry.next === undefined) this.#tail = entry;
+    else entry.next.previous = entry;
+    if (after === undefined) this.#head = entry;
+    else after.next = entry;
+    this.#arm();
+  }
+
+  /** Takes `entry` out without expiring it; does nothing if it is not queued. */
+  remove(entry: Deadline): void {
+    if (!entry.queued) return;
+    entry.queued = false;
+    if (entry.previous === undefined) this.#head = entry.next;
+    else entry.previous.next = entry.next;
+    if (entry.next === undefined) this.#tail = entry.previous;
+    else entry.next.previous = entry.previous;
+    entry.previous = entry.next = undefined;
+    if (this.#head === undefined) this.#setReferenced(false);
+  }
+
+  #expireDue(): void {
+    const at = now();
+    let entry = this.#head;
+    while (entry !== undefined && entry.deadline <= at) {
+      this.remove(entry);
+      entry.expire();
+      entry = this.#head;
+    }
+    this.#arm();
+  }
+
+  #arm(): void {
+    const head = this.#head;
+    if (head === undefined) return;
+    if (this.#timer === undefined || head.deadline < this.#timerAt) {
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      // Timers may fire a little early against performance.now(); the next round catches up.
+      const delay = Math.max(1, Math.ceil(head.deadline - now()));
+      this.#timer = setTimeout(this.#fire, delay);
+      this.#timerAt = head.deadline;
+      this.#referenced = true;
+      return;
+    }
+    this.#setReferenced(true);
+  }
+
+  #setReferenced(referenced: boolean): void {
+    if (this.#referenced === referenced || this.#timer === undefined) return;
+    this.#referenced = referenced;
+    const timer = this.#timer as { ref?: () => unknown; unref?: () => unknown };
+    if (referenced) timer.ref?.();
+    else timer.unref?.();
+  }
+
+  /** Clears the timer; queued deadlines stay queued and re-arm on the next `add`. */
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#referenced = false;
+  }
+}

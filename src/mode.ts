@@ -1,0 +1,27 @@
+/**
+ * How a breaker treats calls, beside its state: `"enabled"` (the state machine decides),
+ * `"disabled"` (every call passes; outcomes are still recorded, nothing trips) or
+ * `"forced-open"` (every call is rejected, no trial, until `enable()` or `reset()`).
+ *
+ * @example
+ * ```ts
+ * breaker.forceOpen(); // maintenance window
+ * breaker.mode; // "forced-open"
+ * breaker.enable();
+ * ```
+ */
+export const CircuitBreakerMode = Object.freeze({
+  ENABLED: "enabled",
+  DISABLED: "disabled",
+  FORCED_OPEN: "forced-open",
+} as const);
+
+/** One of `"enabled"`, `"disabled"` or `"forced-open"`. */
+export type CircuitBreakerMode = (typeof CircuitBreakerMode)[keyof typeof CircuitBreakerMode];
+
+const modes: ReadonlySet<unknown> = new Set(Object.values(CircuitBreakerMode));
+
+/** Whether `value` is one of the mode strings. */
+export function isCircuitBreakerMode(value: unknown): value is CircuitBreakerMode {
+  return modes.has(value);
+}

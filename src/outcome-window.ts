@@ -1,0 +1,387 @@
+import { describeValue } from "./describe.js";
+import { assertInteger } from "./validate.js";
+
+/** Outcome flag: the call failed. */
+export const FAILED = 1;
+/** Outcome flag: the call was slow (a slow failure has both flags). */
+export const SLOW = 2;
+
+/** A failure-rate window: the last `calls` calls, or the last `duration` ms in `buckets` buckets. */
+export type WindowSpec =
+  | { readonly calls: number }
+  | { readonly duration: number; readonly buckets?: number | undefined };
+
+/** A window's contents as plain JSON, oldest first. */
+export type WindowSnapshot =
+  | { readonly kind: "count"; readonly size: number; readonly outcomes: readonly number[] }
+  | {
+      readonly kind: "time";
+      readonly duration: number;
+      readonly buckets: number;
+      readonly data: readonly {
+        readonly start: number;
+        readonly calls: number;
+        readonly failures: number;
+        readonly slowCalls: number;
+      }[];
+    };
+
+/** Totals over a window. */
+export interface WindowTotals {
+  readonly calls: number;
+  readonly failures: number;
+  readonly slowCalls: number;
+}
+
+/**
+ * Where a breaker counts outcomes for its rate conditions. Recording and reading are O(1) and
+ * allocate nothing; a time window rolls lazily from the `now` it is given, never from a timer.
+ */
+export interface FailureWindow extends WindowTotals {
+  readonly kind: "count" | "time";
+  /** Records one outcome (`0`, `FAILED`, `SLOW` or both) at `now`. */
+  record(now: number, flags: number): void;
+  /** Rolls a time window forward to `now`, so the totals are those of the window ending then. */
+  advance(now: number): void;
+  clear(): void;
+  toJSON(): WindowSnapshot;
+  /** A window of shape `spec` holding as much of this one's contents as fits. */
+  reshape(spec: WindowSpec, now: number): FailureWindow;
+}
+
+/** Checks a window option and builds the window, naming the bad value on error. */
+export function createWindow(spec: WindowSpec): FailureWindow {
+  const checked = checkSpec(spec);
+  return "calls" in checked
+    ? new CountWindow(checked.calls)
+    : new TimeWindow(checked.duration, checked.buckets);
+}
+
+function checkSpec(spec: unknown): { calls: number } | { duration: number; buckets: number } {
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(`window must be { calls } or { duration, buckets }, got ${describeValue(spec)}`);
+  }
+  const given = spec as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (key !== "calls" && key !== "duration" && key !== "buckets") {
+      throw new TypeError(
+        `unknown window option ${JSON.stringify(key)}; a window is { calls } or { duration, buckets }`,
+      );
+    }
+  }
+  if ("calls" in given) {
+    if ("duration" in given || "buckets" in given) {
+      throw new TypeError("window takes either calls or duration (with buckets), not both");
+    }
+    assertInteger("window.calls", given["calls"], 1);
+    return { calls: given["calls"] };
+  }
+  const duration = given["duration"];
+  if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
+    throw new RangeError(
+      `window.duration must be a finite number of ms > 0, got ${describeValue(duration)}`,
+    );
+  }
+  const buckets = given["buckets"] ?? 10;
+  assertInteger("window.buckets", buckets, 1);
+  if (duration / buckets < 1) {
+    throw new RangeError(
+      `window.duration / window.buckets must be at least 1 ms, got ${String(duration)} / ${String(buckets)}`,
+    );
+  }
+  return { duration, buckets };
+}
+
+/** The last N outcomes, in a ring of flags. */
+export class CountWindow implements FailureWindow {
+  readonly kind = "count";
+  readonly #ring: Uint8Array;
+  #next = 0;
+  #filled = 0;
+  #failures = 0;
+  #slowCalls = 0;
+
+  constructor(size: number) {
+    this.#ring = new Uint8Array(size);
+  }
+
+  get calls(): number {
+    return this.#filled;
+  }
+
+  get failures(): number {
+    return this.#failures;
+  }
+
+  get slowCalls(): number {
+    return this.#slowCalls;
+  }
+
+  record(_now: number, flags: number): void {
+    const ring = this.#ring;
+    const at = this.#next;
+    if (this.#filled === ring.length) {
+      const old = ring[at] ?? 0;
+      this.#failures -= old & FAILED;
+      this.#slowCalls -= (old & SLOW) >> 1;
+    } else {
+      this.#filled++;
+    }
+    ring[at] = flags;
+    this.#failures += flags & FAILED;
+    this.#slowCalls += (flags & SLOW) >> 1;
+    this.#next = at + 1 === ring.length ? 0 : at + 1;
+  }
+
+  advance(): void {
+    // The last N calls do not age.
+  }
+
+  clear(): void {
+    this.#ring.fill(0);
+    this.#next = this.#filled = this.#failures = this.#slowCalls = 0;
+  }
+
+  /** The recorded outcomes, oldest first. */
+  outcomes(): number[] {
+    const ring = this.#ring;
+    const start = this.#filled === ring.length ? this.#next : 0;
+    const out: number[] = [];
+    for (let i = 0; i < this.#filled; i++) out.push(ring[(start + i) % ring.length] ?? 0);
+    return out;
+  }
+
+  toJSON(): WindowSnapshot {
+    return { kind: "count", size: this.#ring.length, outcomes: this.outcomes() };
+  }
+
+  reshape(spec: WindowSpec, now: number): FailureWindow {
+    const next = createWindow(spec);
+    // Into a count window the newest outcomes that fit; into a time window, all of them now.
+    const outcomes = this.outcomes();
+    const keep = next instanceof CountWindow ? outcomes.slice(-next.#ring.length) : outcomes;
+    for (const flags of keep) next.record(now, flags);
+    return next;
+  }
+}
+
+/**
+ * The last `duration` ms in `buckets` buckets aligned to the epoch (bucket `floor(t / width)`),
+ * so breakers in different processes share bucket edges. A bucket idle for a whole window is
+ * empty; a clock that moves backwards records into the newest bucket and loses nothing.
+ */
+export class TimeWindow implements FailureWindow {
+  readonly kind = "time";
+  readonly #duration: number;
+  readonly #width: number;
+  readonly #calls: Float64Array;
+  readonly #failed: Float64Array;
+  readonly #slow: Float64Array;
+  /** Index (`floor(t / width)`) of the newest bucket; -Infinity before the first record. */
+  #newest = -Infinity;
+  #totalCalls = 0;
+  #totalFailures = 0;
+  #totalSlow = 0;
+
+  constructor(duration: number, buckets: number) {
+    this.#duration = duration;
+    this.#width = duration / buckets;
+    this.#calls = new Float64Array(buckets);
+    this.#failed = new Float64Array(buckets);
+    this.#slow = new Float64Array(buckets);
+  }
+
+  get calls(): number {
+    return this.#totalCalls;
+  }
+
+  get failures(): number {
+    return this.#totalFailures;
+  }
+
+  get slowCalls(): number {
+    return this.#totalSlow;
+  }
+
+  record(now: number, flags: number): void {
+    this.advance(now);
+    const slot = this.#slot(this.#newest);
+    this.#calls[slot] = (this.#calls[slot] ?? 0) + 1;
+    this.#totalCalls++;
+    if ((flags & FAILED) !== 0) {
+      this.#failed[slot] = (this.#failed[slot] ?? 0) + 1;
+      this.#totalFailures++;
+    }
+    if ((flags & SLOW) !== 0) {
+      this.#slow[slot] = (this.#slow[slot] ?? 0) + 1;
+      this.#totalSlow++;
+    }
+  }
+
+  advance(now: number): void {
+    const index = Math.floor(now / this.#width);
+    const newest = this.#newest;
+    if (index <= newest) return;
+    const count = this.#calls.length;
+    if (index - newest >= count) {
+      this.#clearBuckets();
+    } else {
+      for (let bucket = newest + 1; bucket <= index; bucket++) this.#drop(this.#slot(bucket));
+    }
+    this.#newest = index;
+  }
+
+  clear(): void {
+    this.#clearBuckets();
+    this.#newest = -Infinity;
+  }
+
+  toJSON(): WindowSnapshot {
+    const data = [];
+    const count = this.#calls.length;
+    for (let bucket = this.#newest - count + 1; bucket <= this.#newest; bucket++) {
+      const slot = this.#slot(bucket);
+      const calls = this.#calls[slot] ?? 0;
+      if (calls === 0) continue;
+      data.push({
+        start: bucket * this.#width,
+        calls,
+        failures: this.#failed[slot] ?? 0,
+        slowCalls: this.#slow[slot] ?? 0,
+      });
+    }
+    return { kind: "time", duration: this.#duration, buckets: count, data };
+  }
+
+  reshape(spec: WindowSpec, now: number): FailureWindow {
+    return fromSnapshot(this.toJSON(), createWindow(spec), now);
+  }
+
+  /** Adds counts to the bucket containing `start` (used by restore and reshape). */
+  add(start: number, calls: number, failures: number, slowCalls: number): void {
+    const index = Math.floor(start / this.#width);
+    if (index > this.#newest) this.advance(start);
+    if (index <= this.#newest - this.#calls.length) return;
+    const slot = this.#slot(index);
+    this.#calls[slot] = (this.#calls[slot] ?? 0) + calls;
+    this.#failed[slot] = (this.#failed[slot] ?? 0) + failures;
+    this.#slow[slot] = (this.#slow[slot] ?? 0) + slowCalls;
+    this.#totalCalls += calls;
+    this.#totalFailures += failures;
+    this.#totalSlow += slowCalls;
+  }
+
+  #slot(bucket: number): number {
+    const count = this.#calls.length;
+    return ((bucket % count) + count) % count;
+  }
+
+  #drop(slot: number): void {
+    this.#totalCalls -= this.#calls[slot] ?? 0;
+    this.#totalFailures -= this.#failed[slot] ?? 0;
+    this.#totalSlow -= this.#slow[slot] ?? 0;
+    this.#calls[slot] = this.#failed[slot] = this.#slow[slot] = 0;
+  }
+
+  #clearBuckets(): void {
+    this.#calls.fill(0);
+    this.#failed.fill(0);
+    this.#slow.fill(0);
+    this.#totalCalls = this.#totalFailures = this.#totalSlow = 0;
+  }
+}
+
+/** Builds a window from a snapshot (from `toJSON()`), as of `now`; names what is wrong. */
+export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
+  if (typeof snapshot !== "object" || snapshot === null) {
+    throw new TypeError(`a window snapshot must be an object, got ${describeValue(snapshot)}`);
+  }
+  const given = snapshot as Record<string, unknown>;
+  if (given["kind"] === "count") {
+    const outcomes = given["outcomes"];
+    assertInteger("window snapshot size", given["size"], 1);
+    if (!Array.isArray(outcomes) || !outcomes.every((f) => f === 0 || f === 1 || f === 2 || f === 3)) {
+      throw new TypeError(
+        `a count window snapshot needs outcomes: an array of 0..3, got ${describeValue(outcomes)}`,
+      );
+    }
+    const window = new CountWindow(given["size"]);
+    for (const flags of outcomes.slice(-given["size"]) as number[]) window.record(now, flags);
+    return window;
+  }
+  if (given["kind"] === "time") {
+    const window = createWindow({
+      duration: given["duration"] as number,
+      buckets: given["buckets"] as number,
+    });
+    return fromSnapshot(snapshot as WindowSnapshot, window, now);
+  }
+  throw new TypeError(
+    `a window snapshot's kind must be "count" or "time", got ${describeValue(given["kind"])}`,
+  );
+}
+
+/** Pours a snapshot's contents into `target`, dropping what is older than its window at `now`. */
+function fromSnapshot(snapshot: WindowSnapshot, target: FailureWindow, now: number): FailureWindow {
+  if (snapshot.kind === "count") {
+    for (const flags of snapshot.outcomes) target.record(now, flags);
+    return target;
+  }
+  if (!Array.isArray(snapshot.data)) {
+    throw new TypeError(`a time window snapshot needs data: an array, got ${describeValue(snapshot.data)}`);
+  }
+  if (target instanceof TimeWindow) {
+    target.advance(now);
+    for (const bucket of snapshot.data) {
+      const { start, calls, failures, slowCalls } = checkBucket(bucket);
+      if (start > now) continue;
+      target.add(start, calls, failures, slowCalls);
+    }
+    target.advance(now);
+    return target;
+  }
+  // Into a count window: oldest bucket first, successes before failures within a bucket.
+  for (const bucket of snapshot.data) {
+    const { start, calls, failures, slowCalls } = checkBucket(bucket);
+    if (start <= now - snapshot.duration) continue;
+    for (let i = 0; i < calls; i++) {
+      const failed = i >= calls - failures ? FAILED : 0;
+      const slow = i < slowCalls ? SLOW : 0;
+      target.record(now, failed | slow);
+    }
+  }
+  return target;
+}
+
+function checkBucket(bucket: unknown): { start: number; calls: number; failures: number; slowCalls: number } {
+  const given = (typeof bucket === "object" && bucket !== null ? bucket : {}) as Record<string, unknown>;
+  const { start, calls, failures, slowCalls } = given;
+  if (
+    typeof start !== "number" ||
+    !Number.isFinite(start) ||
+    !isCount(calls) ||
+    !isCount(failures) ||
+    !isCount(slowCalls) ||
+    failures > calls ||
+    slowCalls > calls
+  ) {
+    throw new TypeError(
+      `a time window bucket needs start (epoch ms) and calls >= failures, slowCalls (integers >= 0), got ${describeValue(bucket)}`,
+    );
+  }
+  return { start, calls, failures, slowCalls };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+/** Failure and slow-call rates in percent; 0 for an empty window. */
+export function rates(totals: WindowTotals): { failureRate: number; slowCallRate: number } {
+  const { calls } = totals;
+  if (calls === 0) return { failureRate: 0, slowCallRate: 0 };
+  return {
+    failureRate: (totals.failures * 100) / calls,
+    slowCallRate: (totals.slowCalls * 100) / calls,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Callers waiting for a half-open trial slot, oldest first. Bounded by the breaker's
+ * `halfOpenQueueSize`; a waiter whose signal aborts leaves the queue at once with the
+ * signal's reason.
+ */
+export class TrialQueue {
+  readonly #waiters: Waiter[] = [];
+
+  get length(): number {
+    return this.#waiters.length;
+  }
+
+  /** Resolves when `wakeOne` or `wakeAll` reaches this caller. */
+  wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at !== -1) this.#waiters.splice(at, 1);
+        reject(signal?.reason as Error);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Wakes the oldest waiter; returns whether there was one. */
+  wakeOne(): boolean {
+    const waiter = this.#waiters.shift();
+    waiter?.resolve();
+    return waiter !== undefined;
+  }
+
+  /** Wakes every waiter, oldest first. */
+  wakeAll(): void {
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+  }
+}
+
+interface Waiter {
+  resolve(): void;
+}
