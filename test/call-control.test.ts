@@ -230,7 +230,7 @@ describe("fallback", () => {
       args: [1],
     });
     expect(await breaker.call(() => Promise.reject(new Error("y")))).toEqual({
-      error: "Error",
+      error: "CircuitBreakerError",
       args: [],
     });
     // That second failure tripped it: the fallback got the trip's CircuitBreakerError.
