@@ -9,8 +9,10 @@ import type { CircuitBreakerStorage } from "./storage.js";
 import { assertDuration, assertInteger } from "./validate.js";
 
 /** Options of {@link CircuitBreakerGroup}: the options every breaker gets, and the group's own. */
-export interface CircuitBreakerGroupOptions
-  extends Omit<CircuitBreakerOptions, "name" | "monitor" | "initialState" | "storage"> {
+export interface CircuitBreakerGroupOptions extends Omit<
+  CircuitBreakerOptions,
+  "name" | "monitor" | "initialState" | "storage"
+> {
   /** The group's name; each breaker is named `${name}:${key}`. */
   name: string;
   /** Most breakers held at once; an integer >= 1. Default 1 000. */

@@ -21,13 +21,24 @@ import {
 } from "./options.js";
 import { createProtect, ignoredBy, type Protect } from "./protect.js";
 import { resolveSettings, type Settings } from "./settings.js";
-import { parseSnapshot, type CircuitBreakerMetrics, type CircuitBreakerSnapshot } from "./snapshot.js";
+import {
+  parseSnapshot,
+  type CircuitBreakerMetrics,
+  type CircuitBreakerSnapshot,
+} from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { isThenable } from "./thenable.js";
 import { TrialQueue } from "./trial-queue.js";
 import { waitUntil } from "./wait.js";
-import { FAILED, SLOW, createWindow, rates, restoreWindow, type FailureWindow } from "./outcome-window.js";
+import {
+  FAILED,
+  SLOW,
+  createWindow,
+  rates,
+  restoreWindow,
+  type FailureWindow,
+} from "./outcome-window.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
 const { ENABLED, DISABLED, FORCED_OPEN } = CircuitBreakerMode;
@@ -162,8 +173,7 @@ export class CircuitBreaker {
     // Open with no recorded opening time: the next call is a trial.
     if (openedAt === undefined) return this.#clock.now();
     const resetTimeout = this.#settings.resetTimeout;
-    const duration =
-      storage.openDuration ?? (typeof resetTimeout === "number" ? resetTimeout : 0);
+    const duration = storage.openDuration ?? (typeof resetTimeout === "number" ? resetTimeout : 0);
     return openedAt + duration;
   }
 
@@ -534,7 +544,11 @@ export class CircuitBreaker {
   }
 
   #settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void {
-    if (epoch.state === HALF_OPEN && !epoch.disabled && epoch.generation === this.#storage.generation) {
+    if (
+      epoch.state === HALF_OPEN &&
+      !epoch.disabled &&
+      epoch.generation === this.#storage.generation
+    ) {
       this.#storage.releaseTrial(epoch.generation);
       this.#wakeWaiter();
     }
@@ -582,7 +596,9 @@ export class CircuitBreaker {
     if (value === undefined && option === "retryAfterFrom") return undefined;
     if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
     this.#listeners.report(
-      new TypeError(`${option} must return a finite number of ms >= 0, got ${describeValue(value)}`),
+      new TypeError(
+        `${option} must return a finite number of ms >= 0, got ${describeValue(value)}`,
+      ),
       option,
     );
     return undefined;
@@ -672,7 +688,7 @@ export class CircuitBreaker {
 
   #setWindow(window: FailureWindow | undefined): void {
     this.#window = window;
-    this.#windowNeedsTime = window !== undefined && window.toJSON().kind === "time";
+    this.#windowNeedsTime = window?.kind === "time";
   }
 
   #wakeWaiter(): void {

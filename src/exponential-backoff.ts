@@ -35,7 +35,9 @@ const names = new Set(["initial", "max", "multiplier", "jitter", "random"]);
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): ResetTimeoutFunction {
   if (typeof options !== "object" || (options as unknown) === null) {
-    throw new TypeError(`exponentialBackoff: options must be an object, got ${describeValue(options)}`);
+    throw new TypeError(
+      `exponentialBackoff: options must be an object, got ${describeValue(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!names.has(key)) {
@@ -44,8 +46,13 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Res
       );
     }
   }
-  const { initial = 1_000, max = 60_000, multiplier = 2, jitter = "equal", random = Math.random } =
-    options;
+  const {
+    initial = 1_000,
+    max = 60_000,
+    multiplier = 2,
+    jitter = "equal",
+    random = Math.random,
+  } = options;
   finite("initial", initial, 0);
   finite("max", max, 0);
   if (max < initial) {
@@ -65,14 +72,20 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Res
     );
   }
   if (typeof random !== "function") {
-    throw new TypeError(`exponentialBackoff: random must be a function, got ${describeValue(random)}`);
+    throw new TypeError(
+      `exponentialBackoff: random must be a function, got ${describeValue(random)}`,
+    );
   }
   // Past this attempt the cap always applies: stop multiplying before it overflows.
   const capAt =
-    initial === 0 || multiplier === 1 ? Infinity : Math.log(max / initial) / Math.log(multiplier) + 1;
+    initial === 0 || multiplier === 1
+      ? Infinity
+      : Math.log(max / initial) / Math.log(multiplier) + 1;
   return (attempt) => {
     const step = Math.max(1, attempt);
-    const delay = step >= capAt ? max : Math.min(max, initial * multiplier ** (step - 1));
+    let delay = max;
+    if (initial === 0) delay = 0;
+    else if (step < capAt) delay = Math.min(max, initial * multiplier ** (step - 1));
     return Math.round(delay * (1 - spread) + random() * delay * spread);
   };
 }

@@ -26,7 +26,11 @@ export {
   type ExponentialBackoffOptions,
   type ResetTimeoutFunction,
 } from "./exponential-backoff.js";
-export { parseRetryAfter, retryAfterFromError, type RetryAfterExtractor } from "./retry-after-header.js";
+export {
+  parseRetryAfter,
+  retryAfterFromError,
+  type RetryAfterExtractor,
+} from "./retry-after-header.js";
 export type { WindowSpec, WindowSnapshot } from "./outcome-window.js";
 export type { Clock } from "./clock.js";
 export type { ExcludedException, ExcludedErrorClass, ExcludePredicate } from "./exclusions.js";

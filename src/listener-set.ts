@@ -110,7 +110,11 @@ export class ListenerSet {
     if (list !== undefined) this.#emit(list, "slow", breaker, duration);
   }
 
-  modeChange(breaker: CircuitBreaker, oldMode: CircuitBreakerMode, newMode: CircuitBreakerMode): void {
+  modeChange(
+    breaker: CircuitBreaker,
+    oldMode: CircuitBreakerMode,
+    newMode: CircuitBreakerMode,
+  ): void {
     const list = this.#lists.modeChange;
     if (list !== undefined) this.#emit(list, "modeChange", breaker, oldMode, newMode);
   }

@@ -178,4 +178,3 @@ export function validateOptions(options: unknown): asserts options is CircuitBre
     );
   }
 }
-

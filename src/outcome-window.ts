@@ -8,8 +8,7 @@ export const SLOW = 2;
 
 /** A failure-rate window: the last `calls` calls, or the last `duration` ms in `buckets` buckets. */
 export type WindowSpec =
-  | { readonly calls: number }
-  | { readonly duration: number; readonly buckets?: number | undefined };
+  { readonly calls: number } | { readonly duration: number; readonly buckets?: number | undefined };
 
 /** A window's contents as plain JSON, oldest first. */
 export type WindowSnapshot =
@@ -59,7 +58,9 @@ export function createWindow(spec: WindowSpec): FailureWindow {
 
 function checkSpec(spec: unknown): { calls: number } | { duration: number; buckets: number } {
   if (typeof spec !== "object" || spec === null) {
-    throw new TypeError(`window must be { calls } or { duration, buckets }, got ${describeValue(spec)}`);
+    throw new TypeError(
+      `window must be { calls } or { duration, buckets }, got ${describeValue(spec)}`,
+    );
   }
   const given = spec as Record<string, unknown>;
   for (const key of Object.keys(given)) {
@@ -239,6 +240,8 @@ export class TimeWindow implements FailureWindow {
   toJSON(): WindowSnapshot {
     const data = [];
     const count = this.#calls.length;
+    if (this.#newest === -Infinity)
+      return { kind: "time", duration: this.#duration, buckets: count, data };
     for (let bucket = this.#newest - count + 1; bucket <= this.#newest; bucket++) {
       const slot = this.#slot(bucket);
       const calls = this.#calls[slot] ?? 0;
@@ -300,7 +303,10 @@ export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
   if (given["kind"] === "count") {
     const outcomes = given["outcomes"];
     assertInteger("window snapshot size", given["size"], 1);
-    if (!Array.isArray(outcomes) || !outcomes.every((f) => f === 0 || f === 1 || f === 2 || f === 3)) {
+    if (
+      !Array.isArray(outcomes) ||
+      !outcomes.every((f) => f === 0 || f === 1 || f === 2 || f === 3)
+    ) {
       throw new TypeError(
         `a count window snapshot needs outcomes: an array of 0..3, got ${describeValue(outcomes)}`,
       );
@@ -328,7 +334,9 @@ function fromSnapshot(snapshot: WindowSnapshot, target: FailureWindow, now: numb
     return target;
   }
   if (!Array.isArray(snapshot.data)) {
-    throw new TypeError(`a time window snapshot needs data: an array, got ${describeValue(snapshot.data)}`);
+    throw new TypeError(
+      `a time window snapshot needs data: an array, got ${describeValue(snapshot.data)}`,
+    );
   }
   if (target instanceof TimeWindow) {
     target.advance(now);
@@ -353,8 +361,16 @@ function fromSnapshot(snapshot: WindowSnapshot, target: FailureWindow, now: numb
   return target;
 }
 
-function checkBucket(bucket: unknown): { start: number; calls: number; failures: number; slowCalls: number } {
-  const given = (typeof bucket === "object" && bucket !== null ? bucket : {}) as Record<string, unknown>;
+function checkBucket(bucket: unknown): {
+  start: number;
+  calls: number;
+  failures: number;
+  slowCalls: number;
+} {
+  const given = (typeof bucket === "object" && bucket !== null ? bucket : {}) as Record<
+    string,
+    unknown
+  >;
   const { start, calls, failures, slowCalls } = given;
   if (
     typeof start !== "number" ||

@@ -50,7 +50,9 @@ export const retryAfterFromError: RetryAfterExtractor = (error, now) => {
 };
 
 function field(value: unknown, key: string): unknown {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === "object" && value !== null
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function header(headers: unknown): unknown {

@@ -65,7 +65,8 @@ export function resolveSettings(given: ReconfigurableOptions): Settings {
   }
   const failureRateThreshold =
     window === undefined ? undefined : (given.failureRateThreshold ?? 50);
-  if (failureRateThreshold !== undefined) assertPercent("failureRateThreshold", failureRateThreshold);
+  if (failureRateThreshold !== undefined)
+    assertPercent("failureRateThreshold", failureRateThreshold);
   const slowCallDuration = given.slowCallDuration;
   if (slowCallDuration !== undefined) assertPositive("slowCallDuration", slowCallDuration);
   const slowCallRateThreshold =

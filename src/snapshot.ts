@@ -50,7 +50,9 @@ export interface RestoredSnapshot {
 /** Checks a snapshot from `toJSON()` (perhaps after a JSON round trip) and names what is wrong. */
 export function parseSnapshot(value: unknown): RestoredSnapshot {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`initialState must be an object from toJSON(), got ${describeValue(value)}`);
+    throw new TypeError(
+      `initialState must be an object from toJSON(), got ${describeValue(value)}`,
+    );
   }
   const given = value as Record<string, unknown>;
   const state = given["state"];

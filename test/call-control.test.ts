@@ -42,7 +42,11 @@ async function outcome(promise: Promise<unknown>): Promise<unknown> {
 
 /** A function that settles only when told to, and records the signal it was given. */
 function manual() {
-  const calls: { signal: AbortSignal | undefined; resolve: (v: string) => void; reject: (e: unknown) => void }[] = [];
+  const calls: {
+    signal: AbortSignal | undefined;
+    resolve: (v: string) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   const fn = (_id: string, options?: { signal?: AbortSignal | undefined }) =>
     new Promise<string>((resolve, reject) => {
       calls.push({ signal: options?.signal, resolve, reject });
@@ -168,9 +172,9 @@ describe("caller cancellation", () => {
   it("never starts a call whose signal is already aborted, and rejects a bad signal", async () => {
     const { breaker, log } = setup();
     const fn = vi.fn((_options: CallOptions) => "ran");
-    expect(await outcome(breaker.call(fn, { signal: AbortSignal.abort(new Error("early")) }))).toEqual(
-      new Error("early"),
-    );
+    expect(
+      await outcome(breaker.call(fn, { signal: AbortSignal.abort(new Error("early")) })),
+    ).toEqual(new Error("early"));
     const bad = await outcome(breaker.call(fn, { signal: "nope" as unknown as AbortSignal }));
     expect((bad as Error).message).toBe('call options: signal must be an AbortSignal, got "nope"');
     expect(fn).not.toHaveBeenCalled();
@@ -322,7 +326,9 @@ describe("half-open control", () => {
     const { fn, calls } = manual();
     const trial = outcome(breaker.call(fn, "t"));
     const controller = new AbortController();
-    const leaving = outcome(breaker.call((_o: CallOptions) => "never", { signal: controller.signal }));
+    const leaving = outcome(
+      breaker.call((_o: CallOptions) => "never", { signal: controller.signal }),
+    );
     const waiting = outcome(breaker.call(() => "never"));
     controller.abort(new Error("gone"));
     expect(await leaving).toEqual(new Error("gone"));
@@ -343,7 +349,12 @@ describe("modes", () => {
     await outcome(breaker.call(() => Promise.reject(new Error("b"))));
     expect([breaker.state, breaker.failCounter]).toEqual(["closed", 2]);
     breaker.enable();
-    expect(log).toEqual(["mode:enabled->disabled", "failure:Error", "failure:Error", "mode:disabled->enabled"]);
+    expect(log).toEqual([
+      "mode:enabled->disabled",
+      "failure:Error",
+      "failure:Error",
+      "mode:disabled->enabled",
+    ]);
     await outcome(breaker.call(() => Promise.reject(new Error("c"))));
     expect(breaker.state).toBe("open");
   });
@@ -352,7 +363,11 @@ describe("modes", () => {
     const { breaker, time, log } = setup({ resetTimeout: 10 });
     breaker.forceOpen();
     time.now += 1e9;
-    expect([breaker.state, breaker.mode, breaker.retryAt]).toEqual(["open", "forced-open", undefined]);
+    expect([breaker.state, breaker.mode, breaker.retryAt]).toEqual([
+      "open",
+      "forced-open",
+      undefined,
+    ]);
     const refused = await outcome(breaker.call(() => "x"));
     expect((refused as Error).message).toBe("Circuit breaker is forced open");
     expect(() => breaker.callSync(() => 1)).toThrow(CircuitBreakerError);

@@ -141,6 +141,15 @@ describe("CountWindow property", () => {
 });
 
 describe("snapshots and reshaping", () => {
+  it("an empty time window exports no buckets", () => {
+    expect(createWindow({ duration: 100, buckets: 2 }).toJSON()).toEqual({
+      kind: "time",
+      duration: 100,
+      buckets: 2,
+      data: [],
+    });
+  });
+
   it("round-trips both kinds through JSON", () => {
     const count = createWindow({ calls: 3 });
     for (const f of [FAILED, 0, SLOW, FAILED]) count.record(0, f);
@@ -169,8 +178,14 @@ describe("snapshots and reshaping", () => {
   });
 
   it("rates are percentages, 0 when empty", () => {
-    expect(rates({ calls: 0, failures: 0, slowCalls: 0 })).toEqual({ failureRate: 0, slowCallRate: 0 });
-    expect(rates({ calls: 4, failures: 1, slowCalls: 2 })).toEqual({ failureRate: 25, slowCallRate: 50 });
+    expect(rates({ calls: 0, failures: 0, slowCalls: 0 })).toEqual({
+      failureRate: 0,
+      slowCallRate: 0,
+    });
+    expect(rates({ calls: 4, failures: 1, slowCalls: 2 })).toEqual({
+      failureRate: 25,
+      slowCallRate: 50,
+    });
   });
 });
 
@@ -181,7 +196,10 @@ describe("bad window options", () => {
     [{ duration: 0 }, "window.duration must be a finite number of ms > 0, got 0"],
     [{ duration: Infinity }, "window.duration must be a finite number of ms > 0, got Infinity"],
     [{ duration: 1_000, buckets: 0 }, "window.buckets must be an integer >= 1, got 0"],
-    [{ duration: 5, buckets: 10 }, "window.duration / window.buckets must be at least 1 ms, got 5 / 10"],
+    [
+      { duration: 5, buckets: 10 },
+      "window.duration / window.buckets must be at least 1 ms, got 5 / 10",
+    ],
     [{ calls: 5, duration: 5 }, "window takes either calls or duration (with buckets), not both"],
     [{ size: 5 }, 'unknown window option "size"'],
     [5, "window must be { calls } or { duration, buckets }, got 5"],
@@ -190,12 +208,22 @@ describe("bad window options", () => {
   });
 
   it("restoreWindow names what is wrong", () => {
-    expect(() => restoreWindow({ kind: "ring" }, 0)).toThrow('kind must be "count" or "time", got "ring"');
+    expect(() => restoreWindow({ kind: "ring" }, 0)).toThrow(
+      'kind must be "count" or "time", got "ring"',
+    );
     expect(() => restoreWindow({ kind: "count", size: 2, outcomes: [7] }, 0)).toThrow(
       "outcomes: an array of 0..3",
     );
     expect(() =>
-      restoreWindow({ kind: "time", duration: 100, buckets: 1, data: [{ start: 0, calls: 1, failures: 2, slowCalls: 0 }] }, 0),
+      restoreWindow(
+        {
+          kind: "time",
+          duration: 100,
+          buckets: 1,
+          data: [{ start: 0, calls: 1, failures: 2, slowCalls: 0 }],
+        },
+        0,
+      ),
     ).toThrow("calls >= failures");
     expect(() => restoreWindow(null, 0)).toThrow("a window snapshot must be an object, got null");
   });

@@ -1,0 +1,102 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { exponentialBackoff, parseRetryAfter, retryAfterFromError } from "../src/index.js";
+
+describe("exponentialBackoff", () => {
+  it("grows by the multiplier up to the cap, without jitter", () => {
+    const backoff = exponentialBackoff({ initial: 100, max: 1_000, multiplier: 3, jitter: "none" });
+    expect([1, 2, 3, 4, 5].map((a) => backoff(a, undefined))).toEqual([
+      100, 300, 900, 1_000, 1_000,
+    ]);
+  });
+
+  it("spreads each jitter mode as documented", () => {
+    const at = (jitter: "full" | "equal" | number, r: number) =>
+      exponentialBackoff({ initial: 1_000, jitter, random: () => r })(1, undefined);
+    expect([at("full", 0), at("full", 0.5), at("full", 0.999)]).toEqual([0, 500, 999]);
+    expect([at("equal", 0), at("equal", 0.5), at("equal", 0.999)]).toEqual([500, 750, 1_000]);
+    expect([at(0.2, 0), at(0.2, 0.5)]).toEqual([800, 900]);
+  });
+
+  it("stays finite and capped for huge attempts", () => {
+    const backoff = exponentialBackoff({ initial: 1, max: 5_000, jitter: "none" });
+    expect(backoff(1e6, undefined)).toBe(5_000);
+    expect(backoff(Number.MAX_SAFE_INTEGER, undefined)).toBe(5_000);
+  });
+
+  it("is an integer in [0, max], non-decreasing without jitter", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.double({ min: 1, max: 10, noNaN: true }),
+        fc.integer({ min: 1, max: 2_000 }),
+        (initial, extra, multiplier, attempt) => {
+          const max = initial + extra;
+          const backoff = exponentialBackoff({ initial, max, multiplier, jitter: "none" });
+          const value = backoff(attempt, undefined);
+          expect(Number.isInteger(value) && value >= 0 && value <= max).toBe(true);
+          expect(backoff(attempt + 1, undefined)).toBeGreaterThanOrEqual(value);
+        },
+      ),
+    );
+  });
+
+  it.each([
+    [{ initial: -1 }, "exponentialBackoff: initial must be a finite number >= 0, got -1"],
+    [{ max: 5 }, "exponentialBackoff: max must be >= initial (1000), got 5"],
+    [{ multiplier: 0.5 }, "exponentialBackoff: multiplier must be a finite number >= 1, got 0.5"],
+    [
+      { jitter: "lots" },
+      'exponentialBackoff: jitter must be "none", "full", "equal" or a number in [0, 1], got "lots"',
+    ],
+    [{ jitter: 2 }, "got 2"],
+    [{ random: 4 }, "exponentialBackoff: random must be a function, got 4"],
+    [{ cap: 1 }, 'exponentialBackoff: unknown option "cap"'],
+  ])("rejects %o", (options, message) => {
+    expect(() => exponentialBackoff(options as never)).toThrow(message);
+  });
+});
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2026-11-23T10:00:00Z");
+  it("reads delta-seconds as a number or a string", () => {
+    expect([
+      parseRetryAfter(120, now),
+      parseRetryAfter("120", now),
+      parseRetryAfter("0", now),
+    ]).toEqual([120_000, 120_000, 0]);
+  });
+  it("reads HTTP-dates relative to now; a past date is 0", () => {
+    expect(parseRetryAfter("Mon, 23 Nov 2026 10:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Sun, 22 Nov 2026 10:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("Monday, 23-Nov-26 10:01:00 GMT", now)).toBe(60_000);
+  });
+  it("refuses anything else", () => {
+    for (const value of ["", "12abc", "-5", "soon", -1, Number.NaN, null, {}, "2026-11-23"]) {
+      expect(parseRetryAfter(value, now)).toBeUndefined();
+    }
+  });
+});
+
+describe("retryAfterFromError", () => {
+  const now = 0;
+  it("finds retryAfter (ms), then a Retry-After header in the usual places", () => {
+    expect(retryAfterFromError(Object.assign(new Error("x"), { retryAfter: 1_500 }), now)).toBe(
+      1_500,
+    );
+    expect(retryAfterFromError({ headers: new Headers({ "Retry-After": "7" }) }, now)).toBe(7_000);
+    expect(retryAfterFromError({ response: { headers: { "retry-after": "3" } } }, now)).toBe(3_000);
+    expect(retryAfterFromError({ res: { headers: { "Retry-After": 2 } } }, now)).toBe(2_000);
+  });
+  it("says nothing rather than throw", () => {
+    const hostile = {
+      get retryAfter(): number {
+        throw new Error("getter");
+      },
+    };
+    expect(retryAfterFromError(hostile, now)).toBeUndefined();
+    expect(retryAfterFromError("plain string", now)).toBeUndefined();
+    expect(retryAfterFromError({ headers: new Headers() }, now)).toBeUndefined();
+  });
+});
