@@ -225,13 +225,9 @@ class ControlledCall implements Deadline {
 
   #failed(error: unknown): void {
     if (!this.#decide()) return;
+    // A caller's abort decides first (its listener is added before the work starts), so the
+    // work's own rejection after an abort never arrives here.
     const host = this.#host;
-    if (this.#signal?.aborted === true) {
-      // The caller gave up and the work stopped with it: neither success nor failure.
-      host.settleNeutral(this.#epoch, "aborted");
-      this.#reject(error);
-      return;
-    }
     const counted = host.counts(error);
     this.#fail(host.settleFailure(this.#epoch, error, this.#slow()), counted);
   }

@@ -31,13 +31,6 @@ export class DeadlineQueue {
     this.#expireDue();
   };
 
-  /** Whether any deadline is queued. */
-  get size(): number {
-    let count = 0;
-    for (let entry = this.#head; entry !== undefined; entry = entry.next) count++;
-    return count;
-  }
-
   /** Queues `entry` to expire `delay` ms from now. */
   add(entry: Deadline, delay: number): void {
     entry.deadline = now() + delay;
@@ -98,13 +91,5 @@ export class DeadlineQueue {
     const timer = this.#timer as { ref?: () => unknown; unref?: () => unknown };
     if (referenced) timer.ref?.();
     else timer.unref?.();
-  }
-
-  /** Clears the timer; queued deadlines stay queued and re-arm on the next `add`. */
-  dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    this.#referenced = false;
   }
 }

@@ -238,7 +238,7 @@ export class TimeWindow implements FailureWindow {
   }
 
   toJSON(): WindowSnapshot {
-    const data = [];
+    const data: { start: number; calls: number; failures: number; slowCalls: number }[] = [];
     const count = this.#calls.length;
     if (this.#newest === -Infinity)
       return { kind: "time", duration: this.#duration, buckets: count, data };
@@ -257,7 +257,11 @@ export class TimeWindow implements FailureWindow {
   }
 
   reshape(spec: WindowSpec, now: number): FailureWindow {
-    return fromSnapshot(this.toJSON(), createWindow(spec), now);
+    return fromSnapshot(
+      this.toJSON() as Extract<WindowSnapshot, { kind: "time" }>,
+      createWindow(spec),
+      now,
+    );
   }
 
   /** Adds counts to the bucket containing `start` (used by restore and reshape). */
@@ -320,7 +324,7 @@ export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
       duration: given["duration"] as number,
       buckets: given["buckets"] as number,
     });
-    return fromSnapshot(snapshot as WindowSnapshot, window, now);
+    return fromSnapshot(snapshot as Extract<WindowSnapshot, { kind: "time" }>, window, now);
   }
   throw new TypeError(
     `a window snapshot's kind must be "count" or "time", got ${describeValue(given["kind"])}`,
@@ -328,11 +332,11 @@ export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
 }
 
 /** Pours a snapshot's contents into `target`, dropping what is older than its window at `now`. */
-function fromSnapshot(snapshot: WindowSnapshot, target: FailureWindow, now: number): FailureWindow {
-  if (snapshot.kind === "count") {
-    for (const flags of snapshot.outcomes) target.record(now, flags);
-    return target;
-  }
+function fromSnapshot(
+  snapshot: Extract<WindowSnapshot, { kind: "time" }>,
+  target: FailureWindow,
+  now: number,
+): FailureWindow {
   if (!Array.isArray(snapshot.data)) {
     throw new TypeError(
       `a time window snapshot needs data: an array, got ${describeValue(snapshot.data)}`,

@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import {
+  CallTimeoutError,
+  CircuitBreaker,
+  CircuitBreakerError,
+  CircuitBreakerGroup,
+  CircuitBreakerListener,
+  CircuitMemoryStorage,
+} from "../src/index.js";
+import { restoreWindow } from "../src/outcome-window.js";
+
+const clockAt = (time: { now: number }) => ({ now: () => time.now });
+
+describe("edges of the call-control path", () => {
+  it("a function that throws synchronously under a timeout fails at once, timer dropped", async () => {
+    const breaker = new CircuitBreaker({
+      callTimeout: 1_000,
+      failMax: 1,
+      throwNewErrorOnTrip: false,
+    });
+    const error = await breaker
+      .call(() => {
+        throw new Error("sync");
+      })
+      .catch((e: unknown) => e);
+    expect(error).toEqual(new Error("sync"));
+    expect(error).not.toBeInstanceOf(CallTimeoutError);
+    expect(breaker.state).toBe("open");
+  });
+
+  it("a trial that succeeds below successThreshold hands its slot to the next waiter", async () => {
+    const time = { now: 0 };
+    const breaker = new CircuitBreaker({
+      clock: clockAt(time),
+      resetTimeout: 10,
+      successThreshold: 2,
+      halfOpenQueueSize: 1,
+    });
+    breaker.open();
+    time.now = 10;
+    let finish: (value: string) => void = () => undefined;
+    const first = breaker.call(() => new Promise<string>((resolve) => (finish = resolve)));
+    const second = breaker.call(() => "second");
+    finish("first");
+    expect(await Promise.all([first, second])).toEqual(["first", "second"]);
+    expect(breaker.state).toBe("closed");
+  });
+
+  it("a queue that is full refuses the next caller with CircuitBreakerError", async () => {
+    const time = { now: 0 };
+    const breaker = new CircuitBreaker({
+      clock: clockAt(time),
+      resetTimeout: 0,
+      halfOpenQueueSize: 1,
+    });
+    breaker.open();
+    const hang = breaker.call(() => new Promise(() => undefined));
+    const queued = breaker.call(() => "queued");
+    const refused = await breaker.call(() => "x").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CircuitBreakerError);
+    breaker.close();
+    expect(await queued).toBe("queued");
+    void hang;
+  });
+});
+
+describe("edges of groups", () => {
+  it("checks options, exposes its name, rejects a bad key in call, builds storages per key", async () => {
+    expect(() => new CircuitBreakerGroup(null as never)).toThrow(
+      "group options must be an object, got null",
+    );
+    expect(() => new CircuitBreakerGroup({ name: "g", idleTimeout: -1 })).toThrow(
+      "idleTimeout must be a finite number of milliseconds >= 0, got -1",
+    );
+    expect(() => new CircuitBreakerGroup({ name: "g", storage: 5 as never })).toThrow(
+      "group storage must be a function (key) => storage, got 5",
+    );
+    const made: string[] = [];
+    const group = new CircuitBreakerGroup({
+      name: "g",
+      storage: (key) => {
+        made.push(key);
+        return new CircuitMemoryStorage("open");
+      },
+    });
+    expect(group.name).toBe("g");
+    expect(await group.call(7 as never, () => 1).catch((e: unknown) => (e as Error).message)).toBe(
+      "a group key must be a string, got 7",
+    );
+    expect(group.get("k").state).toBe("open");
+    expect(made).toEqual(["k"]);
+  });
+});
+
+describe("edges of snapshots", () => {
+  it("names a non-object initialState, a bad mode and a bad time", () => {
+    expect(() => new CircuitBreaker({ initialState: 3 as never })).toThrow(
+      "initialState must be an object from toJSON(), got 3",
+    );
+    expect(
+      () => new CircuitBreaker({ initialState: { state: "open", mode: "off" as never } }),
+    ).toThrow('initialState.mode must be "enabled", "disabled" or "forced-open", got "off"');
+    expect(
+      () => new CircuitBreaker({ initialState: { state: "open", openedAt: Number.NaN } }),
+    ).toThrow("initialState.openedAt must be epoch ms, got NaN");
+    expect(() => restoreWindow({ kind: "time", duration: 100, buckets: 1, data: 5 }, 0)).toThrow(
+      "a time window snapshot needs data: an array, got 5",
+    );
+  });
+});
+
+describe("the listener base class", () => {
+  it("has a no-op for every hook, which the breaker skips", () => {
+    const base = new CircuitBreakerListener();
+    const breaker = new CircuitBreaker({ listeners: [base] });
+    const hooks = [
+      base.beforeCall(breaker, () => undefined, []),
+      base.success(breaker),
+      base.failure(breaker, new Error("x")),
+      base.stateChange(breaker, "closed", "open"),
+      base.rejected(breaker, new Error("x")),
+      base.timeout(breaker, new Error("x")),
+      base.neutral(breaker, "aborted"),
+      base.slow(breaker, 5),
+      base.modeChange(breaker, "enabled", "disabled"),
+    ];
+    expect(hooks).toEqual(new Array(9).fill(undefined));
+  });
+});
