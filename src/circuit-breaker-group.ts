@@ -137,7 +137,8 @@ export class CircuitBreakerGroup {
     try {
       breaker = this.get(key);
     } catch (error) {
-      return Promise.reject(error as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- get() throws only TypeErrors
+      return Promise.reject(error);
     }
     return breaker.call(fn, ...args);
   }

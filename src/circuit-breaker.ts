@@ -137,7 +137,7 @@ export class CircuitBreaker {
     return this.#settings.failMax;
   }
 
-  set failMax(value: number) {
+  set failMax(value: number | undefined) {
     this.reconfigure({ failMax: value });
   }
 

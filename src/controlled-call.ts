@@ -47,7 +47,7 @@ export function callOptionsOf(args: readonly unknown[]): CallOptions | undefined
   const last = args[args.length - 1];
   if (typeof last !== "object" || last === null || !Object.hasOwn(last, "signal")) return undefined;
   const proto = Object.getPrototypeOf(last) as unknown;
-  return proto === Object.prototype || proto === null ? (last as CallOptions) : undefined;
+  return proto === Object.prototype || proto === null ? last : undefined;
 }
 
 /**
@@ -101,7 +101,8 @@ function runFallback(fallback: Fallback, error: unknown, args: unknown[]): Promi
   try {
     return Promise.resolve(Reflect.apply(fallback, undefined, [error, ...args]));
   } catch (fallbackError) {
-    return Promise.reject(fallbackError as Error);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a fallback may throw anything; the caller gets it as it was
+    return Promise.reject(fallbackError);
   }
 }
 

@@ -84,11 +84,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     return ++this.#successCounter;
   }
 
-  setState(
-    state: CircuitBreakerState,
-    openedAt: number | undefined,
-    openDuration?: number | undefined,
-  ): void {
+  setState(state: CircuitBreakerState, openedAt: number | undefined, openDuration?: number): void {
     this.#generation++;
     this.#trialCalls = 0;
     this.#successCounter = 0;

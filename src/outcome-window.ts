@@ -122,7 +122,7 @@ export class CountWindow implements FailureWindow {
     const ring = this.#ring;
     const at = this.#next;
     if (this.#filled === ring.length) {
-      const old = ring[at] ?? 0;
+      const old = ring[at] as number;
       this.#failures -= old & FAILED;
       this.#slowCalls -= (old & SLOW) >> 1;
     } else {
@@ -148,7 +148,7 @@ export class CountWindow implements FailureWindow {
     const ring = this.#ring;
     const start = this.#filled === ring.length ? this.#next : 0;
     const out: number[] = [];
-    for (let i = 0; i < this.#filled; i++) out.push(ring[(start + i) % ring.length] ?? 0);
+    for (let i = 0; i < this.#filled; i++) out.push(ring[(start + i) % ring.length] as number);
     return out;
   }
 
@@ -207,14 +207,14 @@ export class TimeWindow implements FailureWindow {
   record(now: number, flags: number): void {
     this.advance(now);
     const slot = this.#slot(this.#newest);
-    this.#calls[slot] = (this.#calls[slot] ?? 0) + 1;
+    this.#calls[slot] = (this.#calls[slot] as number) + 1;
     this.#totalCalls++;
     if ((flags & FAILED) !== 0) {
-      this.#failed[slot] = (this.#failed[slot] ?? 0) + 1;
+      this.#failed[slot] = (this.#failed[slot] as number) + 1;
       this.#totalFailures++;
     }
     if ((flags & SLOW) !== 0) {
-      this.#slow[slot] = (this.#slow[slot] ?? 0) + 1;
+      this.#slow[slot] = (this.#slow[slot] as number) + 1;
       this.#totalSlow++;
     }
   }
@@ -244,13 +244,13 @@ export class TimeWindow implements FailureWindow {
       return { kind: "time", duration: this.#duration, buckets: count, data };
     for (let bucket = this.#newest - count + 1; bucket <= this.#newest; bucket++) {
       const slot = this.#slot(bucket);
-      const calls = this.#calls[slot] ?? 0;
+      const calls = this.#calls[slot] as number;
       if (calls === 0) continue;
       data.push({
         start: bucket * this.#width,
         calls,
-        failures: this.#failed[slot] ?? 0,
-        slowCalls: this.#slow[slot] ?? 0,
+        failures: this.#failed[slot] as number,
+        slowCalls: this.#slow[slot] as number,
       });
     }
     return { kind: "time", duration: this.#duration, buckets: count, data };
@@ -270,23 +270,24 @@ export class TimeWindow implements FailureWindow {
     if (index > this.#newest) this.advance(start);
     if (index <= this.#newest - this.#calls.length) return;
     const slot = this.#slot(index);
-    this.#calls[slot] = (this.#calls[slot] ?? 0) + calls;
-    this.#failed[slot] = (this.#failed[slot] ?? 0) + failures;
-    this.#slow[slot] = (this.#slow[slot] ?? 0) + slowCalls;
+    this.#calls[slot] = (this.#calls[slot] as number) + calls;
+    this.#failed[slot] = (this.#failed[slot] as number) + failures;
+    this.#slow[slot] = (this.#slow[slot] as number) + slowCalls;
     this.#totalCalls += calls;
     this.#totalFailures += failures;
     this.#totalSlow += slowCalls;
   }
 
+  // Typed-array reads below index slots from #slot, always in range: hence `as number`.
   #slot(bucket: number): number {
     const count = this.#calls.length;
     return ((bucket % count) + count) % count;
   }
 
   #drop(slot: number): void {
-    this.#totalCalls -= this.#calls[slot] ?? 0;
-    this.#totalFailures -= this.#failed[slot] ?? 0;
-    this.#totalSlow -= this.#slow[slot] ?? 0;
+    this.#totalCalls -= this.#calls[slot] as number;
+    this.#totalFailures -= this.#failed[slot] as number;
+    this.#totalSlow -= this.#slow[slot] as number;
     this.#calls[slot] = this.#failed[slot] = this.#slow[slot] = 0;
   }
 

@@ -56,11 +56,7 @@ export interface CircuitBreakerStorage {
   /** Adds one half-open success and returns the new consecutive count. */
   incrementSuccessCounter(): number;
   /** Moves to `state` (see the rules above); `openedAt` and `openDuration` apply to `"open"`. */
-  setState(
-    state: CircuitBreakerState,
-    openedAt: number | undefined,
-    openDuration?: number | undefined,
-  ): void;
+  setState(state: CircuitBreakerState, openedAt: number | undefined, openDuration?: number): void;
   /** Replaces everything with `stored` (a restore) and starts a new generation. */
   restore(stored: StoredCircuitState): void;
   /** Takes a trial slot in `generation` if fewer than `limit` are taken; returns whether it did. */

@@ -19,10 +19,10 @@ export class TrialQueue {
           resolve();
         },
       };
-      const onAbort = (): void => {
-        const at = this.#waiters.indexOf(waiter);
-        if (at !== -1) this.#waiters.splice(at, 1);
-        reject(signal?.reason as Error);
+      const onAbort = (event: Event): void => {
+        // Still queued: waking a waiter removes this listener first.
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject((event.target as AbortSignal).reason as Error);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(waiter);

@@ -21,7 +21,11 @@ function setup(options: CircuitBreakerOptions = {}) {
 }
 
 const fail = (breaker: CircuitBreaker, error: unknown = new Error("down")) =>
-  breaker.call(() => Promise.reject(error)).catch((e: unknown) => e);
+  breaker
+    .call(() => {
+      throw error;
+    })
+    .catch((e: unknown) => e);
 const succeed = (breaker: CircuitBreaker) => breaker.call(() => "ok");
 
 describe("failure-rate windows", () => {
@@ -241,11 +245,13 @@ describe("reconfigure", () => {
 
   it("is all or nothing, and undefined returns an option to its default", () => {
     const { breaker } = setup({ failMax: 3, callTimeout: 50 });
-    expect(() => breaker.reconfigure({ failMax: 4, successThreshold: 0 })).toThrow(
-      "successThreshold must be an integer >= 1, got 0",
-    );
+    expect(() => {
+      breaker.reconfigure({ failMax: 4, successThreshold: 0 });
+    }).toThrow("successThreshold must be an integer >= 1, got 0");
     expect(breaker.failMax).toBe(3);
-    expect(() => breaker.reconfigure({ name: "x" } as never)).toThrow('unknown option "name"');
+    expect(() => {
+      breaker.reconfigure({ name: "x" } as never);
+    }).toThrow('unknown option "name"');
     breaker.reconfigure({ failMax: undefined });
     expect(breaker.failMax).toBe(5);
   });

@@ -207,6 +207,38 @@ describe("bad window options", () => {
     expect(() => createWindow(spec as never)).toThrow(message);
   });
 
+  it("a time snapshot into a count window skips buckets older than the window", () => {
+    const snapshot = {
+      kind: "time",
+      duration: 100,
+      buckets: 1,
+      data: [
+        { start: 0, calls: 5, failures: 5, slowCalls: 0 },
+        { start: 500, calls: 2, failures: 1, slowCalls: 1 },
+      ],
+    };
+    const time = restoreWindow(snapshot, 550);
+    expect(totals(time)).toEqual([2, 1, 1]);
+    expect(totals(time.reshape({ calls: 10 }, 550))).toEqual([2, 1, 1]);
+    // A count snapshot longer than its size keeps the newest.
+    expect(totals(restoreWindow({ kind: "count", size: 2, outcomes: [1, 1, 0, 0] }, 0))).toEqual([
+      2, 0, 0,
+    ]);
+  });
+
+  it.each([
+    [{ start: "0", calls: 1, failures: 0, slowCalls: 0 }],
+    [{ start: Infinity, calls: 1, failures: 0, slowCalls: 0 }],
+    [{ start: 0, calls: -1, failures: 0, slowCalls: 0 }],
+    [{ start: 0, calls: 1, failures: 0.5, slowCalls: 0 }],
+    [{ start: 0, calls: 1, failures: 0, slowCalls: 2 }],
+    [null],
+  ])("a bad time bucket %o is named", (bucket) => {
+    expect(() =>
+      restoreWindow({ kind: "time", duration: 100, buckets: 1, data: [bucket] }, 0),
+    ).toThrow("a time window bucket needs start (epoch ms) and calls >= failures, slowCalls");
+  });
+
   it("restoreWindow names what is wrong", () => {
     expect(() => restoreWindow({ kind: "ring" }, 0)).toThrow(
       'kind must be "count" or "time", got "ring"',
