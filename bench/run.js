@@ -4,7 +4,7 @@
 import { bench, run } from "mitata";
 import CircuitBreakerOpossum from "opossum";
 import { ConsecutiveBreaker, circuitBreaker, handleAll } from "cockatiel";
-import { CircuitBreaker } from "../dist/index.js";
+import { CircuitBreaker, CircuitBreakerGroup } from "../dist/index.js";
 
 const BATCH = 1_000;
 const quiet = process.argv.includes("--quiet");
@@ -34,6 +34,7 @@ function batchCatch(once) {
 }
 
 const cases = [];
+const opossums = [];
 function add(scenario, name, fn, baseline = false) {
   cases.push({ scenario, name, baseline });
   bench(`${scenario} | ${name}`, fn);
@@ -145,7 +146,80 @@ function add(scenario, name, fn, baseline = false) {
   );
 }
 
+// A time window at 0 %, 1 % and 30 % failures, window full (threshold 50 %: never trips).
+// One error made up front: the function's own cost stays the same at every failure rate, so
+// the rows show what failures cost the breaker, not what capturing a stack trace costs.
+const failure = new Error("boom");
+function failingEvery(percent) {
+  let i = 0;
+  return async () => {
+    i = (i + 1) % 100;
+    if (i < percent) throw failure;
+    return 1;
+  };
+}
+for (const percent of [0, 1, 30]) {
+  const scenario = `time window, ${String(percent)}% failures`;
+  const fn = failingEvery(percent);
+  const breaker = new CircuitBreaker({
+    window: { duration: 10_000, buckets: 10 },
+    failureRateThreshold: 50,
+  });
+  const opossum = new CircuitBreakerOpossum(fn, {
+    timeout: false,
+    errorThresholdPercentage: 50,
+    rollingCountTimeout: 10_000,
+    rollingCountBuckets: 10,
+  });
+  opossums.push(opossum);
+  // Fill the window before measuring.
+  for (let i = 0; i < 2_000; i++) {
+    await breaker.call(fn).catch(never);
+    await opossum.fire().catch(never);
+  }
+  add(
+    scenario,
+    "bare await fn()",
+    batchCatch(() => fn()),
+    true,
+  );
+  add(
+    scenario,
+    "aiobreaker call",
+    batchCatch(() => breaker.call(fn)),
+  );
+  add(
+    scenario,
+    "opossum fire",
+    batchCatch(() => opossum.fire()),
+  );
+}
+
+// A call with a timeout set (it never fires: the call is quick).
+{
+  const breaker = new CircuitBreaker({ callTimeout: 10_000 });
+  const opossum = new CircuitBreakerOpossum(okFn, {});
+  opossums.push(opossum);
+  add(
+    "callTimeout set",
+    "bare await fn()",
+    batch(() => okFn()),
+    true,
+  );
+  add(
+    "callTimeout set",
+    "aiobreaker call",
+    batch(() => breaker.call(okFn)),
+  );
+  add(
+    "callTimeout set",
+    "opossum fire (timeout)",
+    batch(() => opossum.fire()),
+  );
+}
+
 const result = await run({ format: quiet ? "quiet" : "mitata" });
+for (const opossum of opossums) opossum.shutdown();
 const p50 = new Map();
 for (const b of result.benchmarks) p50.set(b.alias, b.runs[0].stats.p50 / BATCH);
 
@@ -195,6 +269,10 @@ if (typeof globalThis.gc === "function") {
     circuitBreaker(handleAll, { halfOpenAfter: 60_000, breaker: new ConsecutiveBreaker(5) }),
   );
   console.log(`  cockatiel                ${(cockatielPer / 1024).toFixed(2).padStart(8)} KB`);
+  console.log(`\nheap per key in a group (10 000 keys, after GC)`);
+  const group = new CircuitBreakerGroup({ name: "keys", maxKeys: 20_000 });
+  const groupPer = heapPer((i) => group.get(`key-${String(i)}`));
+  console.log(`  aiobreaker group         ${(groupPer / 1024).toFixed(2).padStart(8)} KB`);
 } else {
   console.log("\n(heap per breaker skipped: run node with --expose-gc, as npm run bench does)");
 }
