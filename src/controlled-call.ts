@@ -7,6 +7,7 @@ import type { NeutralReason } from "./listener.js";
 import type { Fallback } from "./options.js";
 import type { Settings } from "./settings.js";
 import { isThenable } from "./thenable.js";
+import { isAbortSignal } from "./wait.js";
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -284,13 +285,4 @@ class TrialDeadline implements Deadline {
   expire(): void {
     this.#call.releaseTrial();
   }
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as AbortSignal).aborted === "boolean" &&
-    typeof (value as AbortSignal).addEventListener === "function"
-  );
 }

@@ -46,7 +46,8 @@ function remaining(clock: Clock, at: number | undefined): number {
   return at === undefined ? 0 : Math.max(0, at - clock.now());
 }
 
-function isAbortSignal(value: unknown): value is AbortSignal {
+/** Whether `value` behaves as an `AbortSignal` (any realm's). */
+export function isAbortSignal(value: unknown): value is AbortSignal {
   return (
     typeof value === "object" &&
     value !== null &&
