@@ -220,7 +220,7 @@ export class TimeWindow implements FailureWindow {
   }
 
   advance(now: number): void {
-    const index = Math.floor(now / this.#width);
+    const index = this.#bucketOf(now);
     const newest = this.#newest;
     if (index <= newest) return;
     const count = this.#calls.length;
@@ -266,7 +266,7 @@ export class TimeWindow implements FailureWindow {
 
   /** Adds counts to the bucket containing `start` (used by restore and reshape). */
   add(start: number, calls: number, failures: number, slowCalls: number): void {
-    const index = Math.floor(start / this.#width);
+    const index = this.#bucketOf(start);
     if (index > this.#newest) this.advance(start);
     if (index <= this.#newest - this.#calls.length) return;
     const slot = this.#slot(index);
@@ -276,6 +276,16 @@ export class TimeWindow implements FailureWindow {
     this.#totalCalls += calls;
     this.#totalFailures += failures;
     this.#totalSlow += slowCalls;
+  }
+
+  /**
+   * The bucket holding `time`: bucket k spans [k * width, (k + 1) * width) as computed in floating
+   * point, so a bucket's exported start (k * width) maps back to k even when the width is
+   * fractional and the division rounds just below k.
+   */
+  #bucketOf(time: number): number {
+    const index = Math.floor(time / this.#width);
+    return (index + 1) * this.#width <= time ? index + 1 : index;
   }
 
   // Typed-array reads below index slots from #slot, always in range: hence `as number`.

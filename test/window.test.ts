@@ -141,6 +141,16 @@ describe("CountWindow property", () => {
 });
 
 describe("snapshots and reshaping", () => {
+  it("a fractional bucket width restores each bucket into itself", () => {
+    const w = createWindow({ duration: 7, buckets: 3 }); // 7/3 ms buckets
+    for (let t = 30; t < 37; t++) w.record(t, FAILED);
+    const restored = restoreWindow(JSON.parse(JSON.stringify(w)), 36);
+    w.advance(40);
+    restored.advance(40);
+    expect(totals(restored)).toEqual(totals(w));
+    expect(w.calls).toBe(2); // t = 35 and 36 sit in bucket 15 = [35, 37.33)
+  });
+
   it("an empty time window exports no buckets", () => {
     expect(createWindow({ duration: 100, buckets: 2 }).toJSON()).toEqual({
       kind: "time",
