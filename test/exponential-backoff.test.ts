@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exponentialBackoff, parseRetryAfter, retryAfterFromError } from "../src/index.js";
+import { exponentialBackoff } from "../src/index.js";
 
 describe("exponentialBackoff", () => {
   it("grows by the multiplier up to the cap, without jitter", () => {
@@ -55,48 +55,5 @@ describe("exponentialBackoff", () => {
     [{ cap: 1 }, 'exponentialBackoff: unknown option "cap"'],
   ])("rejects %o", (options, message) => {
     expect(() => exponentialBackoff(options as never)).toThrow(message);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2026-11-23T10:00:00Z");
-  it("reads delta-seconds as a number or a string", () => {
-    expect([
-      parseRetryAfter(120, now),
-      parseRetryAfter("120", now),
-      parseRetryAfter("0", now),
-    ]).toEqual([120_000, 120_000, 0]);
-  });
-  it("reads HTTP-dates relative to now; a past date is 0", () => {
-    expect(parseRetryAfter("Mon, 23 Nov 2026 10:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("Sun, 22 Nov 2026 10:00:00 GMT", now)).toBe(0);
-    expect(parseRetryAfter("Monday, 23-Nov-26 10:01:00 GMT", now)).toBe(60_000);
-  });
-  it("refuses anything else", () => {
-    for (const value of ["", "12abc", "-5", "soon", -1, Number.NaN, null, {}, "2026-11-23"]) {
-      expect(parseRetryAfter(value, now)).toBeUndefined();
-    }
-  });
-});
-
-describe("retryAfterFromError", () => {
-  const now = 0;
-  it("finds retryAfter (ms), then a Retry-After header in the usual places", () => {
-    expect(retryAfterFromError(Object.assign(new Error("x"), { retryAfter: 1_500 }), now)).toBe(
-      1_500,
-    );
-    expect(retryAfterFromError({ headers: new Headers({ "Retry-After": "7" }) }, now)).toBe(7_000);
-    expect(retryAfterFromError({ response: { headers: { "retry-after": "3" } } }, now)).toBe(3_000);
-    expect(retryAfterFromError({ res: { headers: { "Retry-After": 2 } } }, now)).toBe(2_000);
-  });
-  it("says nothing rather than throw", () => {
-    const hostile = {
-      get retryAfter(): number {
-        throw new Error("getter");
-      },
-    };
-    expect(retryAfterFromError(hostile, now)).toBeUndefined();
-    expect(retryAfterFromError("plain string", now)).toBeUndefined();
-    expect(retryAfterFromError({ headers: new Headers() }, now)).toBeUndefined();
   });
 });
