@@ -9,6 +9,10 @@ import { CircuitBreaker, CircuitBreakerGroup } from "../dist/index.js";
 const BATCH = 1_000;
 const quiet = process.argv.includes("--quiet");
 const okFn = async () => 1;
+const ioFn = async () => {
+  await undefined;
+  return 1;
+};
 const failFn = async () => {
   throw new Error("boom");
 };
@@ -16,64 +20,72 @@ const never = () => {
   /* swallowed on purpose: the benchmark measures the rejection path */
 };
 
+// Each case gets its own compiled loop: a loop shared by every case would see many different
+// functions at its call site and slow every row down alike, hiding real differences.
+function loop(body) {
+  return new Function(
+    "once",
+    "never",
+    "n",
+    `return async () => { for (let i = 0; i < n; i++) ${body} };`,
+  );
+}
 function batch(once) {
-  return async () => {
-    for (let i = 0; i < BATCH; i++) await once();
-  };
+  return loop("await once();")(once, never, BATCH);
 }
 function batchCatch(once) {
-  return async () => {
-    for (let i = 0; i < BATCH; i++) {
-      try {
-        await once();
-      } catch {
-        never();
-      }
-    }
-  };
+  return loop("try { await once(); } catch { never(); }")(once, never, BATCH);
 }
 
 const cases = [];
 const opossums = [];
+// Breakers whose rows mean something only if they never left the closed state.
+const mustStayClosed = [];
 function add(scenario, name, fn, baseline = false) {
   cases.push({ scenario, name, baseline });
   bench(`${scenario} | ${name}`, fn);
 }
 
-// Closed-state success.
-{
+// Closed-state success, with a function that awaits once (as any call doing I/O does) and with
+// one that does nothing at all, where the breaker's fixed costs weigh the most.
+for (const [kind, fn] of [
+  ["fn awaits once", ioFn],
+  ["fn does nothing", okFn],
+]) {
+  const scenario = `closed success, ${kind}`;
   const breaker = new CircuitBreaker();
-  const guarded = breaker.protect(okFn);
-  const opossum = new CircuitBreakerOpossum(okFn, { timeout: false });
+  const guarded = breaker.protect(fn);
+  const opossum = new CircuitBreakerOpossum(fn, { timeout: false });
+  opossums.push(opossum);
   const cockatiel = circuitBreaker(handleAll, {
     halfOpenAfter: 60_000,
     breaker: new ConsecutiveBreaker(5),
   });
   add(
-    "closed success",
+    scenario,
     "bare await fn()",
-    batch(() => okFn()),
+    batch(() => fn()),
     true,
   );
   add(
-    "closed success",
+    scenario,
     "aiobreaker call",
-    batch(() => breaker.call(okFn)),
+    batch(() => breaker.call(fn)),
   );
   add(
-    "closed success",
+    scenario,
     "aiobreaker protect",
     batch(() => guarded()),
   );
   add(
-    "closed success",
+    scenario,
     "opossum fire",
     batch(() => opossum.fire()),
   );
   add(
-    "closed success",
+    scenario,
     "cockatiel execute",
-    batch(() => cockatiel.execute(okFn)),
+    batch(() => cockatiel.execute(fn)),
   );
 }
 
@@ -146,15 +158,21 @@ function add(scenario, name, fn, baseline = false) {
   );
 }
 
-// A time window at 0 %, 1 % and 30 % failures, window full (threshold 50 %: never trips).
+// A time window at 0 %, 1 % and 30 % failures, window full (threshold 50 %: never trips); the
+// function awaits once, then returns or throws.
 // One error made up front: the function's own cost stays the same at every failure rate, so
 // the rows show what failures cost the breaker, not what capturing a stack trace costs.
 const failure = new Error("boom");
+// Failures spread evenly (every 100/percent calls), so no stretch of calls nears the 50 % threshold.
 function failingEvery(percent) {
-  let i = 0;
+  let credit = 0;
   return async () => {
-    i = (i + 1) % 100;
-    if (i < percent) throw failure;
+    await undefined;
+    credit += percent;
+    if (credit >= 100) {
+      credit -= 100;
+      throw failure;
+    }
     return 1;
   };
 }
@@ -172,6 +190,7 @@ for (const percent of [0, 1, 30]) {
     rollingCountBuckets: 10,
   });
   opossums.push(opossum);
+  mustStayClosed.push([scenario, breaker, opossum]);
   // Fill the window before measuring.
   for (let i = 0; i < 2_000; i++) {
     await breaker.call(fn).catch(never);
@@ -196,29 +215,39 @@ for (const percent of [0, 1, 30]) {
 }
 
 // A call with a timeout set (it never fires: the call is quick).
-{
+for (const [kind, fn] of [
+  ["fn awaits once", ioFn],
+  ["fn does nothing", okFn],
+]) {
+  const scenario = `callTimeout set, ${kind}`;
   const breaker = new CircuitBreaker({ callTimeout: 10_000 });
-  const opossum = new CircuitBreakerOpossum(okFn, {});
+  const opossum = new CircuitBreakerOpossum(fn, {});
   opossums.push(opossum);
   add(
-    "callTimeout set",
+    scenario,
     "bare await fn()",
-    batch(() => okFn()),
+    batch(() => fn()),
     true,
   );
   add(
-    "callTimeout set",
+    scenario,
     "aiobreaker call",
-    batch(() => breaker.call(okFn)),
+    batch(() => breaker.call(fn)),
   );
   add(
-    "callTimeout set",
+    scenario,
     "opossum fire (timeout)",
     batch(() => opossum.fire()),
   );
 }
 
 const result = await run({ format: quiet ? "quiet" : "mitata" });
+for (const [scenario, breaker, opossum] of mustStayClosed) {
+  if (breaker.state !== "closed" || !opossum.closed) {
+    console.error(`bench: a breaker in "${scenario}" opened, so its rows measure rejections`);
+    process.exitCode = 1;
+  }
+}
 for (const opossum of opossums) opossum.shutdown();
 const p50 = new Map();
 for (const b of result.benchmarks) p50.set(b.alias, b.runs[0].stats.p50 / BATCH);
@@ -238,6 +267,14 @@ for (const c of cases) {
   console.log(
     `  ${c.name.padEnd(24)} ${ns.toFixed(1).padStart(8)} ns   ${(ns / base).toFixed(2)}x`,
   );
+}
+
+// Throughput is the inverse of the time per call: 30 % failures against 0 %, per implementation.
+console.log(`\ntime window: throughput at 30% failures / at 0% failures`);
+for (const name of ["bare await fn()", "aiobreaker call", "opossum fire"]) {
+  const at0 = p50.get(`time window, 0% failures | ${name}`);
+  const at30 = p50.get(`time window, 30% failures | ${name}`);
+  console.log(`  ${name.padEnd(24)} ${(at0 / at30).toFixed(2).padStart(8)}x`);
 }
 
 // Heap per idle breaker.

@@ -328,6 +328,7 @@ export class CircuitBreaker {
     this.#given = given;
     this.#settings = settings;
     this.#setWindow(window);
+    this.#refreshEpoch();
   }
 
   /** The breaker as plain JSON, to watch it or to start another from (`initialState`). */
@@ -356,16 +357,20 @@ export class CircuitBreaker {
   /** Adds a listener at the end of the list. */
   addListener(listener: CircuitBreakerListenerHooks): void {
     this.#listeners.add(listener);
+    this.#refreshEpoch();
   }
 
   /** Adds listeners at the end of the list, in order. */
   addListeners(...listeners: CircuitBreakerListenerHooks[]): void {
     for (const listener of listeners) this.#listeners.add(listener);
+    this.#refreshEpoch();
   }
 
   /** Removes a listener; returns whether it was there. */
   removeListener(listener: CircuitBreakerListenerHooks): boolean {
-    return this.#listeners.remove(listener);
+    const removed = this.#listeners.remove(listener);
+    this.#refreshEpoch();
+    return removed;
   }
 
   /** Excludes an error class or predicate from the failure count. */
@@ -389,8 +394,25 @@ export class CircuitBreaker {
   }
 
   #run(fn: AnyFunction, thisArg: unknown, args: unknown[], fallback: Fallback | undefined) {
-    const settings = this.#settings;
     let epoch = this.#epoch;
+    if (
+      epoch?.plain === true &&
+      epoch.generation === this.#storage.generation &&
+      fallback === undefined &&
+      (args.length === 0 || callOptionsOf(args) === undefined)
+    ) {
+      // The shortest path: admitted without asking, nothing to set up around the call.
+      let result: unknown;
+      try {
+        result = args.length === 0 ? fn.call(thisArg) : Reflect.apply(fn, thisArg, args);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+        return Promise.reject(this.#settleFailure(epoch, error, false));
+      }
+      if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
+      return this.#settleValue(epoch, result);
+    }
+    const settings = this.#settings;
     if (
       settings.controlled ||
       fallback !== undefined ||
@@ -414,8 +436,14 @@ export class CircuitBreaker {
       return Promise.reject(this.#settleFailure(epoch, error, false));
     }
     if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
-    if (isThenable(result))
+    return this.#settleValue(epoch, result);
+  }
+
+  /** Settles a call whose function returned something other than a native promise. */
+  #settleValue(epoch: Epoch, result: unknown): Promise<unknown> {
+    if (isThenable(result)) {
       return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
+    }
     this.#settleSuccess(epoch, false);
     return Promise.resolve(result);
   }
@@ -659,11 +687,18 @@ export class CircuitBreaker {
 
   #makeEpoch(generation: number, state: CircuitBreakerState): Epoch {
     const disabled = this.#mode === DISABLED;
+    const direct = disabled || (this.#mode === ENABLED && state === CLOSED);
+    const settings = this.#settings;
     const epoch: Epoch = {
       generation,
       state,
       disabled,
-      direct: disabled || (this.#mode === ENABLED && state === CLOSED),
+      direct,
+      plain:
+        direct &&
+        !settings.controlled &&
+        settings.fallback === undefined &&
+        !this.#listeners.hasBeforeCall,
       onFulfilled: (value) => {
         this.#settleSuccess(epoch, false);
         return value;
@@ -673,6 +708,18 @@ export class CircuitBreaker {
       },
     };
     return epoch;
+  }
+
+  /**
+   * Rebuilds the current epoch after a change of options or listeners, which decide whether
+   * calls may take the shortest path. An epoch the storage has moved past is left for `#sync`,
+   * which reports the state change.
+   */
+  #refreshEpoch(): void {
+    const epoch = this.#epoch;
+    if (epoch !== undefined && epoch.generation === this.#storage.generation) {
+      this.#epoch = this.#makeEpoch(epoch.generation, epoch.state);
+    }
   }
 
   #setMode(mode: CircuitBreakerMode): void {

@@ -12,6 +12,11 @@ export interface Epoch {
   readonly disabled: boolean;
   /** Calls are admitted without asking: closed and enabled, or disabled. */
   readonly direct: boolean;
+  /**
+   * Direct, and nothing else to do around the call (no timeout, fallback, slow-call clock or
+   * `beforeCall` listener): `call` may take its shortest path.
+   */
+  readonly plain: boolean;
   readonly onFulfilled: (value: unknown) => unknown;
   readonly onRejected: (error: unknown) => never;
 }
