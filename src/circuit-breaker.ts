@@ -717,7 +717,7 @@ export class CircuitBreaker {
    */
   #refreshEpoch(): void {
     const epoch = this.#epoch;
-    if (epoch !== undefined && epoch.generation === this.#storage.generation) {
+    if (epoch?.generation === this.#storage.generation) {
       this.#epoch = this.#makeEpoch(epoch.generation, epoch.state);
     }
   }

@@ -127,3 +127,38 @@ describe("the listener base class", () => {
     expect(hooks).toEqual(new Array(9).fill(undefined));
   });
 });
+
+describe("changes on a live breaker reach the very next call", () => {
+  it("a beforeCall listener added or removed after calls have run", async () => {
+    const breaker = new CircuitBreaker();
+    await breaker.call(async () => 1);
+    const seen: unknown[][] = [];
+    const listener = {
+      beforeCall: (_b: unknown, _fn: unknown, args: unknown) => seen.push(args as unknown[]),
+    };
+    breaker.addListener(listener);
+    await breaker.call(async (x: number) => x, 7);
+    breaker.removeListener(listener);
+    await breaker.call(async (x: number) => x, 8);
+    breaker.addListeners(listener);
+    await breaker.call(async (x: number) => x, 9);
+    expect(seen).toEqual([[7], [9]]);
+  });
+
+  it("a fallback and a slow-call duration set by reconfigure after calls have run", async () => {
+    const time = { now: 0 };
+    const breaker = new CircuitBreaker({ clock: clockAt(time) });
+    await breaker.call(async () => 1);
+    breaker.reconfigure({ fallback: (error: unknown) => `fell back: ${String(error)}` });
+    await expect(breaker.call(() => Promise.reject(new Error("down")))).resolves.toBe(
+      "fell back: Error: down",
+    );
+    breaker.reconfigure({ fallback: undefined, slowCallDuration: 10 });
+    const slow: number[] = [];
+    breaker.addListener({ slow: (_b, duration) => slow.push(duration) });
+    await breaker.call(async () => {
+      time.now += 25;
+    });
+    expect(slow).toEqual([25]);
+  });
+});
