@@ -327,6 +327,7 @@ export class CircuitBreaker {
     }
     this.#given = given;
     this.#settings = settings;
+    if (this.#host !== undefined) this.#host.settings = settings;
     this.#setWindow(window);
     this.#refreshEpoch();
   }
@@ -778,9 +779,7 @@ export class CircuitBreaker {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's methods reach back into this breaker
     const breaker = this;
     const host: CallHost = {
-      get settings() {
-        return breaker.#settings;
-      },
+      settings: this.#settings,
       name: this.#name,
       clock: this.#clock,
       get deadlines() {

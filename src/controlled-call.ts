@@ -13,7 +13,8 @@ type AnyFunction = (...args: never[]) => unknown;
 
 /** What a controlled call needs from its breaker. Internal. */
 export interface CallHost {
-  readonly settings: Settings;
+  /** The breaker's settings, replaced on `reconfigure`. */
+  settings: Settings;
   readonly name: string | undefined;
   readonly clock: Clock;
   readonly deadlines: DeadlineQueue;
@@ -85,7 +86,45 @@ export function runControlled(
     }
     return refuse(host, admitted, fallback, args);
   }
+  const settings = host.settings;
+  if (
+    options === undefined &&
+    fallback === undefined &&
+    settings.slowCallDuration === undefined &&
+    (admitted.direct || settings.halfOpenTimeout === undefined)
+  ) {
+    return runTimed(host, admitted, fn, thisArg, args, settings.callTimeout);
+  }
   return new ControlledCall(host, admitted, fn, thisArg, args, options, fallback).promise;
+}
+
+/**
+ * The common controlled call: a timeout (or only a concurrency slot), nothing else. A result
+ * that is not a promise settles at once and never touches the timer.
+ */
+function runTimed(
+  host: CallHost,
+  epoch: Epoch,
+  fn: AnyFunction,
+  thisArg: unknown,
+  args: unknown[],
+  timeout: number | undefined,
+): Promise<unknown> {
+  host.beforeCall(fn, args);
+  const deadlines = timeout === undefined ? undefined : host.deadlines;
+  const deadline = deadlines === undefined ? 0 : deadlines.now() + (timeout as number);
+  let result: unknown;
+  try {
+    result = Reflect.apply(fn, thisArg, args);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+    return Promise.reject(host.settleFailure(epoch, error, false));
+  }
+  if (!isThenable(result)) {
+    host.settleSuccess(epoch, false);
+    return Promise.resolve(result);
+  }
+  return new TimedCall(host, epoch, result, deadlines, deadline, timeout ?? 0).promise;
 }
 
 function refuse(
@@ -104,6 +143,69 @@ function runFallback(fallback: Fallback, error: unknown, args: unknown[]): Promi
   } catch (fallbackError) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a fallback may throw anything; the caller gets it as it was
     return Promise.reject(fallbackError);
+  }
+}
+
+/** A call under `callTimeout` (or a concurrency limit) alone: the lean sibling of ControlledCall. */
+class TimedCall implements Deadline {
+  deadline: number;
+  previous: Deadline | undefined;
+  next: Deadline | undefined;
+  queued = false;
+  readonly promise: Promise<unknown>;
+  readonly #host: CallHost;
+  readonly #epoch: Epoch;
+  readonly #deadlines: DeadlineQueue | undefined;
+  readonly #timeout: number;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #decided = false;
+
+  constructor(
+    host: CallHost,
+    epoch: Epoch,
+    work: PromiseLike<unknown>,
+    deadlines: DeadlineQueue | undefined,
+    deadline: number,
+    timeout: number,
+  ) {
+    this.#host = host;
+    this.#epoch = epoch;
+    this.#deadlines = deadlines;
+    this.#timeout = timeout;
+    this.deadline = deadline;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    host.active++;
+    deadlines?.insert(this);
+    (work instanceof Promise ? work : Promise.resolve(work)).then(
+      (value) => {
+        host.active--;
+        if (!this.#decide()) return;
+        host.settleSuccess(epoch, false);
+        this.#resolve(value);
+      },
+      (error: unknown) => {
+        host.active--;
+        if (!this.#decide()) return;
+        this.#reject(host.settleFailure(epoch, error, false));
+      },
+    );
+  }
+
+  expire(): void {
+    if (!this.#decide()) return;
+    const host = this.#host;
+    this.#reject(host.timedOut(this.#epoch, new CallTimeoutError(host.name, this.#timeout), false));
+  }
+
+  #decide(): boolean {
+    if (this.#decided) return false;
+    this.#decided = true;
+    this.#deadlines?.remove(this);
+    return true;
   }
 }
 

@@ -31,9 +31,19 @@ export class DeadlineQueue {
     this.#expireDue();
   };
 
+  /** The time deadlines are measured in (`performance.now()`). */
+  now(): number {
+    return now();
+  }
+
   /** Queues `entry` to expire `delay` ms from now. */
   add(entry: Deadline, delay: number): void {
     entry.deadline = now() + delay;
+    this.insert(entry);
+  }
+
+  /** Queues `entry` to expire at its `deadline` (on the scale of `now()`). */
+  insert(entry: Deadline): void {
     entry.queued = true;
     // Usually the latest deadline: walk back from the tail only when timeouts differ.
     let after = this.#tail;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   CallTimeoutError,
   CircuitBreaker,
@@ -160,5 +160,23 @@ describe("changes on a live breaker reach the very next call", () => {
       time.now += 25;
     });
     expect(slow).toEqual([25]);
+  });
+});
+
+describe("reconfiguring the controlled path", () => {
+  it("a new callTimeout applies to the next call after timed calls have run", async () => {
+    vi.useFakeTimers();
+    try {
+      const breaker = new CircuitBreaker({ callTimeout: 1_000 });
+      await breaker.call(async () => 1);
+      breaker.reconfigure({ callTimeout: 10 });
+      const pending = breaker.call(() => new Promise(() => undefined)).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(10);
+      const error = await pending;
+      expect(error).toBeInstanceOf(CallTimeoutError);
+      expect((error as CallTimeoutError).timeout).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
