@@ -4,7 +4,12 @@ import { systemClock, type Clock } from "./clock.js";
 import { callOptionsOf, runControlled, type CallHost } from "./controlled-call.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { describeValue } from "./describe.js";
-import { CircuitBreakerError, createCircuitBreakerError, isRaisedBy } from "./errors.js";
+import {
+  CircuitBreakerError,
+  createCircuitBreakerError,
+  createRejection,
+  isRaisedBy,
+} from "./errors.js";
 import { ExclusionList, type ExcludedException } from "./exclusions.js";
 import type { CallGate, Epoch } from "./gate.js";
 import type { CircuitBreakerListenerHooks, NeutralReason } from "./listener.js";
@@ -30,6 +35,8 @@ import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { isThenable } from "./thenable.js";
 import { TrialQueue } from "./trial-queue.js";
+import { failureVerdict, rateVerdict } from "./trip-conditions.js";
+import { openDuration, type DurationErrorReport } from "./open-duration.js";
 import { waitUntil } from "./wait.js";
 import {
   FAILED,
@@ -496,8 +503,9 @@ export class CircuitBreaker {
       }
       this.#listeners.success(this);
       if (slow && !epoch.disabled && storage.generation === epoch.generation) {
-        const reason = this.#rateVerdict();
-        if (reason !== undefined) this.#trip(this.#clock.now(), undefined, reason);
+        if (rateVerdict(this.#settings, this.#window) !== undefined) {
+          this.#trip(this.#clock.now(), undefined);
+        }
       }
       return;
     }
@@ -537,14 +545,10 @@ export class CircuitBreaker {
     if (storage.generation !== epoch.generation || epoch.disabled) return error;
     let reason: string | undefined = "re-opened: a trial call failed";
     if (closed) {
-      const failMax = this.#settings.failMax;
-      reason =
-        failMax !== undefined && count >= failMax
-          ? `opened after ${String(count)} consecutive failures`
-          : this.#rateVerdict();
+      reason = failureVerdict(this.#settings, count, this.#window);
       if (reason === undefined) return error;
     }
-    this.#trip(this.#clock.now(), error, reason);
+    this.#trip(this.#clock.now(), error);
     if (!this.#settings.throwNewErrorOnTrip) return error;
     return createCircuitBreakerError(this, `Circuit breaker${this.#label()} ${reason}`, {
       breaker: this.#name,
@@ -553,23 +557,6 @@ export class CircuitBreaker {
       cause: error,
       clock: this.#clock,
     });
-  }
-
-  /** Why the window says to trip, or `undefined` (not enough calls, rates below thresholds). */
-  #rateVerdict(): string | undefined {
-    const window = this.#window;
-    const settings = this.#settings;
-    if (window === undefined || window.calls < settings.minimumCalls) return undefined;
-    const { calls, failures, slowCalls } = window;
-    const failureThreshold = settings.failureRateThreshold;
-    if (failureThreshold !== undefined && failures * 100 >= failureThreshold * calls) {
-      return `opened: ${String(failures)} of the last ${String(calls)} calls failed (failureRateThreshold ${String(failureThreshold)}%)`;
-    }
-    const slowThreshold = settings.slowCallRateThreshold;
-    if (slowThreshold !== undefined && slowCalls * 100 >= slowThreshold * calls) {
-      return `opened: ${String(slowCalls)} of the last ${String(calls)} calls were slow (slowCallRateThreshold ${String(slowThreshold)}%)`;
-    }
-    return undefined;
   }
 
   #settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void {
@@ -594,63 +581,23 @@ export class CircuitBreaker {
   }
 
   /** Opens (or re-opens) now, for as long as the failure, the backoff or `resetTimeout` says. */
-  #trip(now: number, error: unknown, _reason?: string): void {
-    const settings = this.#settings;
-    let duration: number | undefined;
-    if (error !== undefined && settings.retryAfterFrom !== undefined) {
-      const asked = this.#duration("retryAfterFrom", () => settings.retryAfterFrom?.(error, now));
-      if (asked !== undefined) duration = Math.min(asked, settings.maxRetryAfter);
-    }
-    const resetTimeout = settings.resetTimeout;
-    if (duration === undefined && typeof resetTimeout === "function") {
-      const attempt = this.#storage.openAttempts + 1;
-      // A backoff function that fails must not leave the breaker without an open time.
-      duration = this.#duration("resetTimeout", () => resetTimeout(attempt, error)) ?? 60_000;
-    }
+  #trip(now: number, error: unknown): void {
+    const attempt = this.#storage.openAttempts + 1;
+    const duration = openDuration(this.#settings, error, now, attempt, this.#reportDuration);
     this.#transition(OPEN, now, duration);
   }
 
-  /** Runs a user function that returns a duration; a throw or a non-duration is reported. */
-  #duration(
-    option: "retryAfterFrom" | "resetTimeout",
-    compute: () => number | undefined,
-  ): number | undefined {
-    let value: unknown;
-    try {
-      value = compute();
-    } catch (error) {
-      this.#listeners.report(error, option);
-      return undefined;
-    }
-    if (value === undefined && option === "retryAfterFrom") return undefined;
-    if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
-    this.#listeners.report(
-      new TypeError(
-        `${option} must return a finite number of ms >= 0, got ${describeValue(value)}`,
-      ),
-      option,
-    );
-    return undefined;
-  }
+  readonly #reportDuration: DurationErrorReport = (error, option) => {
+    this.#listeners.report(error, option);
+  };
 
-  /**
-   * A rejection is expected control flow, raised by the breaker itself: it carries no stack
-   * trace, whose capture would cost more than the rest of the rejection.
-   */
   #reject(message: string, retryAt: number | undefined): CircuitBreakerError {
-    const errorClass = Error as { stackTraceLimit?: number | undefined };
-    const limit = errorClass.stackTraceLimit;
-    errorClass.stackTraceLimit = 0;
-    try {
-      return createCircuitBreakerError(this, message, {
-        breaker: this.#name,
-        state: this.#storage.state,
-        retryAt,
-        clock: this.#clock,
-      });
-    } finally {
-      errorClass.stackTraceLimit = limit;
-    }
+    return createRejection(this, message, {
+      breaker: this.#name,
+      state: this.#storage.state,
+      retryAt,
+      clock: this.#clock,
+    });
   }
 
   /** Moves the storage to `state` and starts a new epoch; listeners hear of real changes only. */

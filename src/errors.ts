@@ -88,6 +88,25 @@ export function createCircuitBreakerError(
   return error;
 }
 
+/**
+ * A rejection of a call: expected control flow, raised by the breaker itself, so it carries no
+ * stack trace, whose capture would cost more than the rest of the rejection.
+ */
+export function createRejection(
+  origin: object,
+  message: string,
+  details: CircuitBreakerErrorDetails,
+): CircuitBreakerError {
+  const errorClass = Error as { stackTraceLimit?: number | undefined };
+  const limit = errorClass.stackTraceLimit;
+  errorClass.stackTraceLimit = 0;
+  try {
+    return createCircuitBreakerError(origin, message, details);
+  } finally {
+    errorClass.stackTraceLimit = limit;
+  }
+}
+
 /** Whether `error` is a {@link CircuitBreakerError} raised by `origin`. */
 export function isRaisedBy(error: unknown, origin: object): boolean {
   return error instanceof CircuitBreakerError && originOf(error) === origin;
