@@ -49,6 +49,111 @@ export function runStorageContract(name: string, make: StorageFactory): void {
       expect([storage.failCounter, storage.openedAt]).toEqual([0, undefined]);
     });
 
+    it("records openDuration and counts openAttempts until the breaker closes", () => {
+      const storage = make();
+      expect([storage.openDuration, storage.openAttempts]).toEqual([undefined, 0]);
+      storage.setState("open", 100, 5_000);
+      expect([storage.openedAt, storage.openDuration, storage.openAttempts]).toEqual([
+        100, 5_000, 1,
+      ]);
+      storage.setState("half-open", undefined);
+      expect([storage.openedAt, storage.openDuration, storage.openAttempts]).toEqual([
+        100, 5_000, 1,
+      ]);
+      // Re-opening without a fixed duration: the resetTimeout number applies again.
+      storage.setState("open", 200);
+      expect([storage.openedAt, storage.openDuration, storage.openAttempts]).toEqual([
+        200,
+        undefined,
+        2,
+      ]);
+      storage.setState("closed", undefined);
+      expect([storage.openedAt, storage.openDuration, storage.openAttempts]).toEqual([
+        undefined,
+        undefined,
+        0,
+      ]);
+    });
+
+    it("restore replaces everything and starts a new generation", () => {
+      const storage = make();
+      storage.incrementFailCounter();
+      const g0 = storage.generation;
+      storage.restore({
+        state: "open",
+        failCounter: 7,
+        successCounter: 0,
+        openedAt: 1_000,
+        openDuration: 30_000,
+        openAttempts: 3,
+      });
+      expect(storage.generation).not.toBe(g0);
+      expect([
+        storage.state,
+        storage.failCounter,
+        storage.openedAt,
+        storage.openDuration,
+        storage.openAttempts,
+        storage.trialCalls,
+      ]).toEqual(["open", 7, 1_000, 30_000, 3, 0]);
+      storage.restore({
+        state: "half-open",
+        failCounter: 2,
+        successCounter: 1,
+        openedAt: 1_000,
+        openDuration: undefined,
+        openAttempts: 1,
+      });
+      expect([storage.state, storage.successCounter, storage.openDuration]).toEqual([
+        "half-open",
+        1,
+        undefined,
+      ]);
+      // The restored half-open success count goes on from there.
+      expect(storage.incrementSuccessCounter()).toBe(2);
+    });
+
+    it("a trial taken before a restore is late afterwards", () => {
+      const storage = make("half-open");
+      const before = storage.generation;
+      expect(storage.acquireTrial(before, 1)).toBe(true);
+      storage.restore({
+        state: "half-open",
+        failCounter: 0,
+        successCounter: 0,
+        openedAt: 0,
+        openDuration: undefined,
+        openAttempts: 1,
+      });
+      expect(storage.trialCalls).toBe(0);
+      storage.releaseTrial(before);
+      expect(storage.trialCalls).toBe(0);
+      expect(storage.acquireTrial(storage.generation, 1)).toBe(true);
+    });
+
+    it("a backoff breaker over it opens for each attempt's duration and restarts after closing", async () => {
+      let now = 0;
+      const storage = make();
+      const breaker = new CircuitBreaker({
+        storage,
+        failMax: 1,
+        throwNewErrorOnTrip: false,
+        resetTimeout: (attempt) => attempt * 1_000,
+        clock: { now: () => now },
+      });
+      const fail = () => breaker.call(() => Promise.reject(new Error("down"))).catch(() => 0);
+      await fail();
+      expect([storage.openAttempts, breaker.retryAt]).toEqual([1, 1_000]);
+      now = 1_000;
+      await fail(); // the trial fails: second opening
+      expect([storage.openAttempts, breaker.retryAt]).toEqual([2, 3_000]);
+      now = 3_000;
+      await breaker.call(() => "ok");
+      expect([breaker.state, storage.openAttempts]).toEqual(["closed", 0]);
+      await fail();
+      expect(breaker.retryAt).toBe(4_000);
+    });
+
     it("admits at most limit trials per generation; an old generation frees nothing", () => {
       const storage = make("half-open");
       const g = storage.generation;
