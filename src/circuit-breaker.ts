@@ -36,7 +36,7 @@ import type { CircuitBreakerStorage } from "./storage.js";
 import { isThenable } from "./thenable.js";
 import { TrialQueue } from "./trial-queue.js";
 import { failureVerdict, rateVerdict } from "./trip-conditions.js";
-import { openDuration, type DurationErrorReport } from "./open-duration.js";
+import { openDuration } from "./open-duration.js";
 import { waitUntil } from "./wait.js";
 import {
   FAILED,
@@ -223,6 +223,26 @@ export class CircuitBreaker {
     fn: (...args: Args) => Result,
     ...args: Args
   ): Promise<Awaited<Result>> {
+    const epoch = this.#plainEpoch(args);
+    if (
+      epoch !== undefined &&
+      typeof fn === "function" &&
+      (fn as { [ignoredBy]?: unknown })[ignoredBy] !== this &&
+      this.#settings.fallback === undefined
+    ) {
+      // The shortest path, run here so that no other frame of the breaker is on the stack.
+      let result: unknown;
+      try {
+        result = args.length === 0 ? (fn as () => unknown)() : fn(...args);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+        return Promise.reject(this.#settleFailure(epoch, error, false));
+      }
+      if (result instanceof Promise) {
+        return result.then(epoch.onFulfilled, epoch.onRejected) as Promise<Awaited<Result>>;
+      }
+      return this.#settleValue(epoch, result) as Promise<Awaited<Result>>;
+    }
     if (typeof fn !== "function") {
       return Promise.reject(notAFunction("call", fn));
     }
@@ -401,25 +421,18 @@ export class CircuitBreaker {
     return !this.#exclusions.excludes(error);
   }
 
+  /** The current epoch if calls with `args` may take the shortest path; see `CallGate`. */
+  #plainEpoch(args: readonly unknown[]): Epoch | undefined {
+    const epoch = this.#epoch;
+    return epoch?.plain === true &&
+      epoch.generation === this.#storage.generation &&
+      (args.length === 0 || callOptionsOf(args) === undefined)
+      ? epoch
+      : undefined;
+  }
+
   #run(fn: AnyFunction, thisArg: unknown, args: unknown[], fallback: Fallback | undefined) {
     let epoch = this.#epoch;
-    if (
-      epoch?.plain === true &&
-      epoch.generation === this.#storage.generation &&
-      fallback === undefined &&
-      (args.length === 0 || callOptionsOf(args) === undefined)
-    ) {
-      // The shortest path: admitted without asking, nothing to set up around the call.
-      let result: unknown;
-      try {
-        result = args.length === 0 ? fn.call(thisArg) : Reflect.apply(fn, thisArg, args);
-      } catch (error) {
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-        return Promise.reject(this.#settleFailure(epoch, error, false));
-      }
-      if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
-      return this.#settleValue(epoch, result);
-    }
     const settings = this.#settings;
     if (
       settings.controlled ||
@@ -583,13 +596,11 @@ export class CircuitBreaker {
   /** Opens (or re-opens) now, for as long as the failure, the backoff or `resetTimeout` says. */
   #trip(now: number, error: unknown): void {
     const attempt = this.#storage.openAttempts + 1;
-    const duration = openDuration(this.#settings, error, now, attempt, this.#reportDuration);
+    const duration = openDuration(this.#settings, error, now, attempt, (failure, option) => {
+      this.#listeners.report(failure, option);
+    });
     this.#transition(OPEN, now, duration);
   }
-
-  readonly #reportDuration: DurationErrorReport = (error, option) => {
-    this.#listeners.report(error, option);
-  };
 
   #reject(message: string, retryAt: number | undefined): CircuitBreakerError {
     return createRejection(this, message, {
@@ -716,6 +727,8 @@ export class CircuitBreaker {
       settleNeutral: (epoch, reason) => {
         this.#settleNeutral(epoch, reason);
       },
+      plainEpoch: (args) => this.#plainEpoch(args),
+      settleValue: (epoch, result) => this.#settleValue(epoch, result),
       run: (fn, thisArg, args, fallback) =>
         this.#run(fn, thisArg, args, fallback ?? this.#settings.fallback),
     });

@@ -31,6 +31,15 @@ export interface CallGate {
   settleFailure(epoch: Epoch, error: unknown): unknown;
   /** Records neither outcome; frees a trial slot. */
   settleNeutral(epoch: Epoch, reason: NeutralReason): void;
+  /**
+   * The epoch under which a call with these `args` may take the shortest path (no options
+   * argument, nothing to set up), or `undefined`. The caller then runs the function itself, so
+   * no frame of the breaker sits between it and the function: every frame on the stack makes
+   * each `new Error` inside the function dearer.
+   */
+  plainEpoch(args: readonly unknown[]): Epoch | undefined;
+  /** Settles a shortest-path call whose function returned something other than a promise. */
+  settleValue(epoch: Epoch, result: unknown): Promise<unknown>;
   /** The whole guarded call: admit, run `fn` with `thisArg`, settle; `fallback` as in options. */
   run(
     fn: (...args: never[]) => unknown,

@@ -69,7 +69,17 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
     else if (proto === AsyncGeneratorFunction) guarded = guardGenerator(gate, target, iterateAsync);
     else {
       guarded = function (this: unknown, ...args: unknown[]) {
-        return gate.run(target, this, args, fallback);
+        const epoch = fallback === undefined ? gate.plainEpoch(args) : undefined;
+        if (epoch === undefined) return gate.run(target, this, args, fallback);
+        let result: unknown;
+        try {
+          result = Reflect.apply(target, this, args);
+        } catch (error) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+          return Promise.reject(gate.settleFailure(epoch, error));
+        }
+        if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
+        return gate.settleValue(epoch, result);
       };
     }
     Object.defineProperty(guarded, "name", { value: fn.name, configurable: true });
