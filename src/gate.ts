@@ -24,7 +24,7 @@ export interface Epoch {
 /** A breaker's call path, handed to the wrappers that `protect` builds. Internal. */
 export interface CallGate {
   /** Admits a call (an epoch) or refuses it (the error to raise, already reported). */
-  admit(): Epoch | Error;
+  admitReported(): Epoch | Error;
   beforeCall(fn: (...args: never[]) => unknown, args: readonly unknown[]): void;
   settleSuccess(epoch: Epoch): void;
   /** Records a failure and returns what the caller should get: the error, or a trip's error. */

@@ -158,7 +158,7 @@ function guardGenerator(
   iterate: Iterate,
 ): (...args: unknown[]) => unknown {
   return function (this: unknown, ...args: unknown[]) {
-    const epoch = gate.admit();
+    const epoch = gate.admitReported();
     if (epoch instanceof Error) throw epoch;
     gate.beforeCall(fn, args);
     let inner: Iterator<unknown> & AsyncIterator<unknown>;

@@ -1,0 +1,438 @@
+import type { CallTimeoutError } from "./call-errors.js";
+import type { CircuitBreaker } from "./circuit-breaker.js";
+import type { Clock } from "./clock.js";
+import { callOptionsOf, runControlled, type CallHost } from "./controlled-call.js";
+import { DeadlineQueue } from "./deadline-queue.js";
+import {
+  CircuitBreakerError,
+  createCircuitBreakerError,
+  createRejection,
+  isRaisedBy,
+} from "./errors.js";
+import type { ExclusionList } from "./exclusions.js";
+import type { CallGate, Epoch } from "./gate.js";
+import type { NeutralReason } from "./listener.js";
+import type { ListenerSet } from "./listener-set.js";
+import { CircuitBreakerMode } from "./mode.js";
+import { openDuration } from "./open-duration.js";
+import type { Fallback, ReconfigurableOptions } from "./options.js";
+import { FAILED, SLOW, restoreWindow, type FailureWindow } from "./outcome-window.js";
+import type { Settings } from "./settings.js";
+import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
+import { CircuitBreakerState } from "./state.js";
+import type { CircuitBreakerStorage } from "./storage.js";
+import { isThenable } from "./thenable.js";
+import { TrialQueue } from "./trial-queue.js";
+import { failureVerdict, rateVerdict } from "./trip-conditions.js";
+
+const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
+const { ENABLED, DISABLED, FORCED_OPEN } = CircuitBreakerMode;
+type AnyFunction = (...args: never[]) => unknown;
+
+/** What a breaker is made of, fixed at construction. */
+export interface CoreParts {
+  readonly name: string | undefined;
+  readonly storage: CircuitBreakerStorage;
+  readonly clock: Clock;
+  readonly listeners: ListenerSet;
+  readonly exclusions: ExclusionList;
+  readonly given: ReconfigurableOptions;
+  readonly settings: Settings;
+}
+
+/**
+ * The state machine behind a {@link CircuitBreaker}: admission, settlement, trips and state
+ * changes over the storage, and the call paths that `protect` and controlled calls use. Internal
+ * (not exported from the package); the public breaker holds one and reads its fields.
+ *
+ * Calls run under an epoch: the generation and state they were admitted in, with the two
+ * promise reactions that settle them, made once per state change rather than once per call.
+ */
+export class BreakerCore implements CallGate, CallHost {
+  /** The public breaker: what listeners receive and what its rejections are raised by. */
+  readonly breaker: CircuitBreaker;
+  readonly name: string | undefined;
+  readonly storage: CircuitBreakerStorage;
+  readonly clock: Clock;
+  readonly listeners: ListenerSet;
+  readonly exclusions: ExclusionList;
+  given: ReconfigurableOptions;
+  settings: Settings;
+  window: FailureWindow | undefined;
+  windowNeedsTime = false;
+  mode: CircuitBreakerMode = ENABLED;
+  epoch: Epoch | undefined;
+  /** Calls whose work has not settled yet (for `maxConcurrentCalls`). */
+  active = 0;
+  queue: TrialQueue | undefined;
+  /** Queue waiters woken to retry, each holding a trial slot until it does. */
+  reserved = 0;
+  #deadlines: DeadlineQueue | undefined;
+
+  constructor(breaker: CircuitBreaker, parts: CoreParts) {
+    this.breaker = breaker;
+    this.name = parts.name;
+    this.storage = parts.storage;
+    this.clock = parts.clock;
+    this.listeners = parts.listeners;
+    this.exclusions = parts.exclusions;
+    this.given = parts.given;
+    this.settings = parts.settings;
+  }
+
+  /** The one timer queue for this breaker's call deadlines, made on first use. */
+  get deadlines(): DeadlineQueue {
+    return (this.#deadlines ??= new DeadlineQueue());
+  }
+
+  /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or forced open). */
+  get retryAt(): number | undefined {
+    const storage = this.storage;
+    if (storage.state !== OPEN || this.mode === FORCED_OPEN) return undefined;
+    const openedAt = storage.openedAt;
+    // Open with no recorded opening time: the next call is a trial.
+    if (openedAt === undefined) return this.clock.now();
+    const resetTimeout = this.settings.resetTimeout;
+    const duration = storage.openDuration ?? (typeof resetTimeout === "number" ? resetTimeout : 0);
+    return openedAt + duration;
+  }
+
+  /** The current epoch if calls with `args` may take the shortest path; see `CallGate`. */
+  plainEpoch(args: readonly unknown[]): Epoch | undefined {
+    const epoch = this.epoch;
+    return epoch?.plain === true &&
+      epoch.generation === this.storage.generation &&
+      (args.length === 0 || callOptionsOf(args) === undefined)
+      ? epoch
+      : undefined;
+  }
+
+  /** The whole guarded call; `fallback` defaults to the breaker's own. */
+  run(
+    fn: AnyFunction,
+    thisArg: unknown,
+    args: unknown[],
+    fallback: Fallback | undefined = this.settings.fallback,
+  ): Promise<unknown> {
+    let epoch = this.epoch;
+    const settings = this.settings;
+    if (
+      settings.controlled ||
+      fallback !== undefined ||
+      callOptionsOf(args) !== undefined ||
+      ((settings.halfOpenTimeout !== undefined || settings.halfOpenQueueSize !== 0) &&
+        epoch?.direct !== true)
+    ) {
+      return runControlled(this, fn, thisArg, args, fallback);
+    }
+    if (epoch?.direct !== true || epoch.generation !== this.storage.generation) {
+      const admitted = this.admitReported();
+      if (admitted instanceof Error) return Promise.reject(admitted);
+      epoch = admitted;
+    }
+    if (this.listeners.hasBeforeCall) this.listeners.beforeCall(this.breaker, fn, args);
+    let result: unknown;
+    try {
+      result = Reflect.apply(fn, thisArg, args);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+      return Promise.reject(this.settleFailure(epoch, error, false));
+    }
+    if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
+    return this.settleValue(epoch, result);
+  }
+
+  /** Settles a call whose function returned something other than a native promise. */
+  settleValue(epoch: Epoch, result: unknown): Promise<unknown> {
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
+    }
+    this.settleSuccess(epoch, false);
+    return Promise.resolve(result);
+  }
+
+  admitReported(): Epoch | Error {
+    const admitted = this.admit(false);
+    if (admitted instanceof Error) this.listeners.rejected(this.breaker, admitted);
+    return admitted;
+  }
+
+  admit(reserved: boolean): Epoch | CircuitBreakerError {
+    if (this.mode === FORCED_OPEN) {
+      return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
+    }
+    const storage = this.storage;
+    let epoch = this.epoch;
+    if (epoch?.generation !== storage.generation) epoch = this.sync();
+    if (epoch.direct) return epoch;
+    if (epoch.state === OPEN) {
+      const retryAt = this.retryAt;
+      if (retryAt !== undefined && this.clock.now() < retryAt) {
+        return this.reject(`Circuit breaker${this.label()} is open`, retryAt);
+      }
+      epoch = this.transition(HALF_OPEN, undefined, undefined);
+    }
+    const limit = this.settings.halfOpenMaxCalls;
+    if (reserved) this.reserved = Math.max(0, this.reserved - 1);
+    // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
+    const waiting = reserved ? 0 : this.reserved + (this.queue?.length ?? 0);
+    if (waiting < limit && storage.acquireTrial(epoch.generation, limit - waiting)) return epoch;
+    return this.reject(
+      `Circuit breaker${this.label()} is half-open with all ${String(limit)} trial slots taken`,
+      undefined,
+    );
+  }
+
+  settleSuccess(epoch: Epoch, slow = false): void {
+    const storage = this.storage;
+    // A late success (admitted in an earlier generation) is reported but decides nothing.
+    if (epoch.generation !== storage.generation) {
+      this.listeners.success(this.breaker);
+      return;
+    }
+    if (epoch.disabled || epoch.state === CLOSED) {
+      if (storage.failCounter !== 0) storage.resetFailCounter();
+      const window = this.window;
+      if (window !== undefined) {
+        window.record(this.windowNeedsTime ? this.clock.now() : 0, slow ? SLOW : 0);
+      }
+      this.listeners.success(this.breaker);
+      if (slow && !epoch.disabled && storage.generation === epoch.generation) {
+        if (rateVerdict(this.settings, this.window) !== undefined) {
+          this.trip(this.clock.now(), undefined);
+        }
+      }
+      return;
+    }
+    storage.releaseTrial(epoch.generation);
+    if (storage.incrementSuccessCounter() >= this.settings.successThreshold) {
+      this.transition(CLOSED, undefined, undefined);
+    } else {
+      this.wakeWaiter();
+    }
+    this.listeners.success(this.breaker);
+  }
+
+  settleFailure(epoch: Epoch, error: unknown, slow = false): unknown {
+    if (isRaisedBy(error, this.breaker)) {
+      this.settleNeutral(epoch, undefined);
+      return error;
+    }
+    if (this.exclusions.size !== 0 && this.exclusions.excludes(error)) {
+      this.settleSuccess(epoch, slow);
+      return error;
+    }
+    const storage = this.storage;
+    if (epoch.generation !== storage.generation) {
+      this.listeners.failure(this.breaker, error);
+      return error;
+    }
+    const closed = epoch.disabled || epoch.state === CLOSED;
+    const count = storage.incrementFailCounter();
+    if (closed && this.window !== undefined) {
+      this.window.record(
+        this.windowNeedsTime ? this.clock.now() : 0,
+        slow ? FAILED | SLOW : FAILED,
+      );
+    }
+    this.listeners.failure(this.breaker, error);
+    // A listener may have changed the state meanwhile; then this failure no longer decides.
+    if (storage.generation !== epoch.generation || epoch.disabled) return error;
+    let reason: string | undefined = "re-opened: a trial call failed";
+    if (closed) {
+      reason = failureVerdict(this.settings, count, this.window);
+      if (reason === undefined) return error;
+    }
+    this.trip(this.clock.now(), error);
+    if (!this.settings.throwNewErrorOnTrip) return error;
+    return createCircuitBreakerError(this.breaker, `Circuit breaker${this.label()} ${reason}`, {
+      breaker: this.name,
+      state: OPEN,
+      retryAt: this.retryAt,
+      cause: error,
+      clock: this.clock,
+    });
+  }
+
+  settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void {
+    if (
+      epoch.state === HALF_OPEN &&
+      !epoch.disabled &&
+      epoch.generation === this.storage.generation
+    ) {
+      this.storage.releaseTrial(epoch.generation);
+      this.wakeWaiter();
+    }
+    if (reason !== undefined) this.listeners.neutral(this.breaker, reason);
+  }
+
+  isSlow(start: number): boolean {
+    const threshold = this.settings.slowCallDuration;
+    if (threshold === undefined) return false;
+    const duration = this.clock.now() - start;
+    if (duration < threshold) return false;
+    this.listeners.slow(this.breaker, duration);
+    return true;
+  }
+
+  /** Opens (or re-opens) now, for as long as the failure, the backoff or `resetTimeout` says. */
+  trip(now: number, error: unknown): void {
+    const attempt = this.storage.openAttempts + 1;
+    const duration = openDuration(this.settings, error, now, attempt, (failure, option) => {
+      this.listeners.report(failure, option);
+    });
+    this.transition(OPEN, now, duration);
+  }
+
+  reject(message: string, retryAt: number | undefined): CircuitBreakerError {
+    return createRejection(this.breaker, message, {
+      breaker: this.name,
+      state: this.storage.state,
+      retryAt,
+      clock: this.clock,
+    });
+  }
+
+  /** Moves the storage to `state` and starts a new epoch; listeners hear of real changes only. */
+  transition(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    openDuration: number | undefined,
+  ): Epoch {
+    const storage = this.storage;
+    const from = storage.state;
+    storage.setState(state, openedAt, openDuration);
+    const epoch = this.makeEpoch(storage.generation, state);
+    this.epoch = epoch;
+    if (state === CLOSED) this.window?.clear();
+    this.reserved = 0;
+    this.queue?.wakeAll();
+    if (from !== state) this.listeners.stateChange(this.breaker, from, state);
+    return epoch;
+  }
+
+  /** Catches up with a storage that changed under this breaker (another breaker, another process). */
+  sync(): Epoch {
+    const previous = this.epoch;
+    const storage = this.storage;
+    const epoch = this.makeEpoch(storage.generation, storage.state);
+    this.epoch = epoch;
+    this.reserved = 0;
+    this.queue?.wakeAll();
+    if (previous !== undefined && previous.state !== epoch.state) {
+      if (epoch.state === CLOSED) this.window?.clear();
+      this.listeners.stateChange(this.breaker, previous.state, epoch.state);
+    }
+    return epoch;
+  }
+
+  makeEpoch(generation: number, state: CircuitBreakerState): Epoch {
+    const disabled = this.mode === DISABLED;
+    const direct = disabled || (this.mode === ENABLED && state === CLOSED);
+    const settings = this.settings;
+    const epoch: Epoch = {
+      generation,
+      state,
+      disabled,
+      direct,
+      plain:
+        direct &&
+        !settings.controlled &&
+        settings.fallback === undefined &&
+        !this.listeners.hasBeforeCall,
+      onFulfilled: (value) => {
+        this.settleSuccess(epoch, false);
+        return value;
+      },
+      onRejected: (error) => {
+        throw this.settleFailure(epoch, error, false);
+      },
+    };
+    return epoch;
+  }
+
+  /**
+   * Rebuilds the current epoch after a change of options or listeners, which decide whether
+   * calls may take the shortest path. An epoch the storage has moved past is left for `#sync`,
+   * which reports the state change.
+   */
+  refreshEpoch(): void {
+    const epoch = this.epoch;
+    if (epoch?.generation === this.storage.generation) {
+      this.epoch = this.makeEpoch(epoch.generation, epoch.state);
+    }
+  }
+
+  setMode(mode: CircuitBreakerMode): void {
+    const from = this.mode;
+    this.mode = mode;
+    const storage = this.storage;
+    this.epoch = this.makeEpoch(storage.generation, storage.state);
+    if (from !== mode) {
+      this.queue?.wakeAll();
+      this.listeners.modeChange(this.breaker, from, mode);
+    }
+  }
+
+  setWindow(window: FailureWindow | undefined): void {
+    this.window = window;
+    this.windowNeedsTime = window?.kind === "time";
+  }
+
+  wakeWaiter(): void {
+    const queue = this.queue;
+    if (queue !== undefined && queue.length !== 0 && queue.wakeOne()) this.reserved++;
+  }
+
+  restore(snapshot: CircuitBreakerSnapshot): void {
+    const restored = parseSnapshot(snapshot);
+    const now = this.clock.now();
+    this.storage.restore(restored.stored);
+    this.mode = restored.mode;
+    const spec = this.settings.window;
+    if (spec !== undefined && restored.window !== undefined) {
+      this.setWindow(restoreWindow(restored.window, now).reshape(spec, now));
+    }
+    this.epoch = this.makeEpoch(this.storage.generation, this.storage.state);
+  }
+
+  label(): string {
+    return this.name === undefined ? "" : ` ${JSON.stringify(this.name)}`;
+  }
+
+  // The rest of CallHost: what a controlled call needs beyond admission and settlement.
+
+  beforeCall(fn: AnyFunction, args: readonly unknown[]): void {
+    this.listeners.beforeCall(this.breaker, fn, args);
+  }
+
+  enqueue(refusal: Error, signal: AbortSignal | undefined): Promise<void> | undefined {
+    const size = this.settings.halfOpenQueueSize;
+    if (size === 0 || !(refusal instanceof CircuitBreakerError) || refusal.state !== HALF_OPEN) {
+      return undefined;
+    }
+    const queue = (this.queue ??= new TrialQueue());
+    return queue.length < size ? queue.wait(signal) : undefined;
+  }
+
+  refuse(error: Error): void {
+    this.listeners.rejected(this.breaker, error);
+  }
+
+  counts(error: unknown): boolean {
+    return !isRaisedBy(error, this.breaker) && !this.exclusions.excludes(error);
+  }
+
+  timedOut(epoch: Epoch, error: CallTimeoutError, slow: boolean): unknown {
+    this.listeners.timeout(this.breaker, error);
+    return this.settleFailure(epoch, error, slow);
+  }
+
+  slow(duration: number): void {
+    this.listeners.slow(this.breaker, duration);
+  }
+
+  releaseTrial(epoch: Epoch): void {
+    this.settleNeutral(epoch, "half-open-timeout");
+  }
+}
