@@ -1,7 +1,7 @@
 import type { CallTimeoutError } from "./call-errors.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
-import { callOptionsOf, runControlled, type CallHost } from "./controlled-call.js";
+import { callOptionsOf, runControlled, runTimed, type CallHost } from "./controlled-call.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import {
   CircuitBreakerError,
@@ -116,6 +116,14 @@ export class BreakerCore implements CallGate, CallHost {
   ): Promise<unknown> {
     let epoch = this.epoch;
     const settings = this.settings;
+    if (
+      epoch?.timed === true &&
+      epoch.generation === this.storage.generation &&
+      fallback === undefined &&
+      (args.length === 0 || callOptionsOf(args) === undefined)
+    ) {
+      return runTimed(this, epoch, fn, thisArg, args, settings.callTimeout);
+    }
     if (
       settings.controlled ||
       fallback !== undefined ||
@@ -338,6 +346,13 @@ export class BreakerCore implements CallGate, CallHost {
       plain:
         direct &&
         !settings.controlled &&
+        settings.fallback === undefined &&
+        !this.listeners.hasBeforeCall,
+      timed:
+        direct &&
+        settings.callTimeout !== undefined &&
+        settings.slowCallDuration === undefined &&
+        settings.maxConcurrentCalls === undefined &&
         settings.fallback === undefined &&
         !this.listeners.hasBeforeCall,
       onFulfilled: (value) => {

@@ -102,7 +102,7 @@ export function runControlled(
  * The common controlled call: a timeout (or only a concurrency slot), nothing else. A result
  * that is not a promise settles at once and never touches the timer.
  */
-function runTimed(
+export function runTimed(
   host: CallHost,
   epoch: Epoch,
   fn: AnyFunction,

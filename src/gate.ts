@@ -17,6 +17,8 @@ export interface Epoch {
    * `beforeCall` listener): `call` may take its shortest path.
    */
   readonly plain: boolean;
+  /** Direct, with a `callTimeout` and nothing else around the call: the lean timed path. */
+  readonly timed: boolean;
   readonly onFulfilled: (value: unknown) => unknown;
   readonly onRejected: (error: unknown) => never;
 }
