@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import {
   CallTimeoutError,
+  ConcurrencyLimitError,
   CircuitBreaker,
   CircuitBreakerError,
   CircuitBreakerGroup,
@@ -178,5 +179,28 @@ describe("reconfiguring the controlled path", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("the lean timed path gives way when more is configured", () => {
+  it("a beforeCall listener and a concurrency limit added after timed calls apply", async () => {
+    const breaker = new CircuitBreaker({ callTimeout: 1_000 });
+    await breaker.call(async () => 1);
+    const seen: unknown[] = [];
+    breaker.addListener({ beforeCall: (_b, _fn, args) => seen.push(...args) });
+    await breaker.call(async (x: number) => x, 5);
+    expect(seen).toEqual([5]);
+    breaker.reconfigure({ maxConcurrentCalls: 1 });
+    let release = (): void => undefined;
+    const first = breaker.call(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    await expect(breaker.call(async () => 2)).rejects.toThrow(ConcurrencyLimitError);
+    release();
+    await first;
+    expect(await breaker.call(async () => 3)).toBe(3);
   });
 });
