@@ -180,6 +180,9 @@ export class TimeWindow implements FailureWindow {
   readonly #slow: Float64Array;
   /** Index (`floor(t / width)`) of the newest bucket; -Infinity before the first record. */
   #newest = -Infinity;
+  /** Where the newest bucket ends and its slot: a record before that end needs no division. */
+  #newestEnd = -Infinity;
+  #newestSlot = 0;
   #totalCalls = 0;
   #totalFailures = 0;
   #totalSlow = 0;
@@ -205,8 +208,8 @@ export class TimeWindow implements FailureWindow {
   }
 
   record(now: number, flags: number): void {
-    this.advance(now);
-    const slot = this.#slot(this.#newest);
+    if (now >= this.#newestEnd) this.advance(now);
+    const slot = this.#newestSlot;
     this.#calls[slot] = (this.#calls[slot] as number) + 1;
     this.#totalCalls++;
     if ((flags & FAILED) !== 0) {
@@ -230,11 +233,14 @@ export class TimeWindow implements FailureWindow {
       for (let bucket = newest + 1; bucket <= index; bucket++) this.#drop(this.#slot(bucket));
     }
     this.#newest = index;
+    this.#newestEnd = (index + 1) * this.#width;
+    this.#newestSlot = this.#slot(index);
   }
 
   clear(): void {
     this.#clearBuckets();
-    this.#newest = -Infinity;
+    this.#newest = this.#newestEnd = -Infinity;
+    this.#newestSlot = 0;
   }
 
   toJSON(): WindowSnapshot {
@@ -279,13 +285,15 @@ export class TimeWindow implements FailureWindow {
   }
 
   /**
-   * The bucket holding `time`: bucket k spans [k * width, (k + 1) * width) as computed in floating
-   * point, so a bucket's exported start (k * width) maps back to k even when the width is
-   * fractional and the division rounds just below k.
+   * The bucket holding `time`: bucket k spans exactly [k * width, (k + 1) * width) as computed in
+   * floating point, whichever way the division rounds, so a bucket's exported start (k * width)
+   * maps back to k and `record` can compare against the newest bucket's end instead of dividing.
    */
   #bucketOf(time: number): number {
-    const index = Math.floor(time / this.#width);
-    return (index + 1) * this.#width <= time ? index + 1 : index;
+    const width = this.#width;
+    const index = Math.floor(time / width);
+    if ((index + 1) * width <= time) return index + 1;
+    return index * width > time ? index - 1 : index;
   }
 
   // Typed-array reads below index slots from #slot, always in range: hence `as number`.

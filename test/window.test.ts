@@ -151,6 +151,21 @@ describe("snapshots and reshaping", () => {
     expect(w.calls).toBe(2); // t = 35 and 36 sit in bucket 15 = [35, 37.33)
   });
 
+  it("a time where the division rounds up to the next bucket stays in its own bucket", () => {
+    // With 7/3 ms buckets, 63 / (7/3) rounds to exactly 27 although 27 * (7/3) is just above 63:
+    // 63 belongs to bucket 26, however the window is reached (advance first or record directly).
+    const viaAdvance = createWindow({ duration: 7, buckets: 3 });
+    viaAdvance.record(62, 0);
+    viaAdvance.advance(63);
+    viaAdvance.record(63, FAILED);
+    const direct = createWindow({ duration: 7, buckets: 3 });
+    direct.record(62, 0);
+    direct.record(63, FAILED);
+    for (const w of [viaAdvance, direct]) {
+      expect(w.toJSON()).toMatchObject({ data: [{ calls: 2, failures: 1 }] });
+    }
+  });
+
   it("an empty time window exports no buckets", () => {
     expect(createWindow({ duration: 100, buckets: 2 }).toJSON()).toEqual({
       kind: "time",
