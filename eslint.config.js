@@ -43,4 +43,15 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // Runs unchanged on Node, Bun, Deno and in a browser: only the globals they all share.
+    files: ["test/runtimes/**/*.mjs"],
+    languageOptions: {
+      globals: {
+        console: "readonly",
+        AbortController: "readonly",
+        Date: "readonly",
+      },
+    },
+  },
 );

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# npm run test:runtimes: the built package's smoke checks on Node, Bun, Deno and headless Chromium.
+# Bun and Deno come from the npm registry (npx); Chromium from the system (Debian: apt-get install
+# chromium). Every runtime must pass; a missing Chromium is an error, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+echo "node $(node --version)"
+node main.mjs
+echo "bun $(npx --yes -p bun@1 bun --version)"
+npx --yes -p bun@1 bun main.mjs
+echo "$(npx --yes -p deno@2 deno --version | head -1)"
+npx --yes -p deno@2 deno run --quiet main.mjs
+
+browser="$(command -v chromium || command -v chromium-browser || true)"
+if [ -z "$browser" ]; then
+  echo "test:runtimes: Chromium not found (Debian: apt-get install chromium)" >&2
+  exit 1
+fi
+echo "$("$browser" --version)"
+dom="$("$browser" --headless --no-sandbox --disable-gpu --allow-file-access-from-files \
+  --virtual-time-budget=10000 --dump-dom "file://$PWD/smoke.html" 2>/dev/null)"
+result="$(printf '%s' "$dom" | grep -o 'PASS [0-9]*\|FAIL [^<]*' || true)"
+if [[ "$result" != PASS* ]]; then
+  echo "runtime smoke in Chromium: ${result:-no result}" >&2
+  exit 1
+fi
+echo "runtime smoke: ${result#PASS } checks passed"
