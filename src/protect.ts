@@ -73,10 +73,7 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
         if (epoch === undefined) return gate.run(target, this, args, fallback);
         let result: unknown;
         try {
-          result =
-            args.length === 0
-              ? (target as (this: unknown) => unknown).call(this)
-              : Reflect.apply(target, this, args);
+          result = args.length === 0 ? target.call(this) : Reflect.apply(target, this, args);
         } catch (error) {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
           return Promise.reject(gate.settleFailure(epoch, error));
