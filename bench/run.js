@@ -16,6 +16,10 @@ const ioFn = async () => {
 const failFn = async () => {
   throw new Error("boom");
 };
+const passValue = (value) => value;
+const rethrow = (error) => {
+  throw error;
+};
 const never = () => {
   /* swallowed on purpose: the benchmark measures the rejection path */
 };
@@ -66,6 +70,12 @@ for (const [kind, fn] of [
     "bare await fn()",
     batch(() => fn()),
     true,
+  );
+  // The least any wrapper that must see the outcome pays: one then() and its extra promise.
+  add(
+    scenario,
+    "floor: fn().then(ok, err)",
+    batch(() => fn().then(passValue, rethrow)),
   );
   add(
     scenario,
@@ -241,6 +251,12 @@ for (const [kind, fn] of [
   );
 }
 
+// What one clock read costs here: a time window and a call timeout each need one per call.
+let clockSink = 0;
+bench("clock read", () => {
+  for (let i = 0; i < BATCH; i++) clockSink += Date.now();
+});
+
 const result = await run({ format: quiet ? "quiet" : "mitata" });
 for (const [scenario, breaker, opossum] of mustStayClosed) {
   if (breaker.state !== "closed" || !opossum.closed) {
@@ -265,16 +281,28 @@ for (const c of cases) {
   }
   if (c.baseline) base = ns;
   console.log(
-    `  ${c.name.padEnd(24)} ${ns.toFixed(1).padStart(8)} ns   ${(ns / base).toFixed(2)}x`,
+    `  ${c.name.padEnd(26)} ${ns.toFixed(1).padStart(8)} ns   ${(ns / base).toFixed(2)}x`,
   );
 }
+
+console.log(
+  `\none clock read, Date.now(): ${p50.get("clock read").toFixed(1)} ns` +
+    (clockSink > 0 ? "" : " (no reading)"),
+);
 
 // Throughput is the inverse of the time per call: 30 % failures against 0 %, per implementation.
 console.log(`\ntime window: throughput at 30% failures / at 0% failures`);
 for (const name of ["bare await fn()", "aiobreaker call", "opossum fire"]) {
   const at0 = p50.get(`time window, 0% failures | ${name}`);
   const at30 = p50.get(`time window, 30% failures | ${name}`);
-  console.log(`  ${name.padEnd(24)} ${(at0 / at30).toFixed(2).padStart(8)}x`);
+  console.log(`  ${name.padEnd(26)} ${(at0 / at30).toFixed(2).padStart(8)}x`);
+}
+{
+  const drop = (name) =>
+    p50.get(`time window, 0% failures | ${name}`) / p50.get(`time window, 30% failures | ${name}`);
+  console.log(
+    `  aiobreaker's drop over the bare call's own: ${(drop("aiobreaker call") / drop("bare await fn()")).toFixed(2)}x`,
+  );
 }
 
 // Heap per idle breaker.
