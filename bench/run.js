@@ -20,6 +20,13 @@ const passValue = (value) => value;
 const rethrow = (error) => {
   throw error;
 };
+const noteOutcome = () => {
+  /* a breaker would record the outcome here */
+};
+// What a wrapper costs at the least: its own frame around the call, and one then() on the result.
+function wrapped(fn) {
+  return fn().then(passValue, rethrow);
+}
 const never = () => {
   /* swallowed on purpose: the benchmark measures the rejection path */
 };
@@ -77,6 +84,17 @@ for (const [kind, fn] of [
     "floor: fn().then(ok, err)",
     batch(() => fn().then(passValue, rethrow)),
   );
+  // Observing the outcome beside the caller instead of in its path costs the same: a reaction job
+  // and its derived promise, whether or not the caller waits one more turn.
+  add(
+    scenario,
+    "floor: observe on the side",
+    batch(() => {
+      const pending = fn();
+      pending.then(noteOutcome, noteOutcome);
+      return pending;
+    }),
+  );
   add(
     scenario,
     "aiobreaker call",
@@ -116,6 +134,13 @@ for (const [kind, fn] of [
     "bare await (throws)",
     batchCatch(() => failFn()),
     true,
+  );
+  // A breaker must call the function from a frame of its own, and that frame is in every stack
+  // trace the function's errors capture.
+  add(
+    "closed failure",
+    "floor: frame + then()",
+    batchCatch(() => wrapped(failFn)),
   );
   add(
     "closed failure",

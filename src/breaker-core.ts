@@ -16,7 +16,8 @@ import type { ListenerSet } from "./listener-set.js";
 import { CircuitBreakerMode } from "./mode.js";
 import { openDuration } from "./open-duration.js";
 import type { Fallback, ReconfigurableOptions } from "./options.js";
-import { FAILED, SLOW, restoreWindow, type FailureWindow } from "./outcome-window.js";
+import { FAILED, SLOW, type FailureWindow } from "./outcome-window.js";
+import { reshapeWindow, restoreWindow } from "./window-snapshot.js";
 import type { Settings } from "./settings.js";
 import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
@@ -406,7 +407,7 @@ export class BreakerCore implements CallGate, CallHost {
     this.mode = restored.mode;
     const spec = this.settings.window;
     if (spec !== undefined && restored.window !== undefined) {
-      this.setWindow(restoreWindow(restored.window, now).reshape(spec, now));
+      this.setWindow(reshapeWindow(restoreWindow(restored.window, now), spec, now));
     }
     this.epoch = this.makeEpoch(this.storage.generation, this.storage.state);
   }

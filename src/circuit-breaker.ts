@@ -15,6 +15,7 @@ import {
   type ReconfigurableOptions,
 } from "./options.js";
 import { createWindow, rates } from "./outcome-window.js";
+import { reshapeWindow } from "./window-snapshot.js";
 import { createProtect, ignoredBy, type Protect } from "./protect.js";
 import { resolveSettings } from "./settings.js";
 import type { CircuitBreakerMetrics, CircuitBreakerSnapshot } from "./snapshot.js";
@@ -306,7 +307,7 @@ export class CircuitBreaker {
       window =
         window === undefined
           ? createWindow(settings.window)
-          : window.reshape(settings.window, this.#core.clock.now());
+          : reshapeWindow(window, settings.window, this.#core.clock.now());
     }
     this.#core.given = given;
     this.#core.settings = settings;

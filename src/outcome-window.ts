@@ -44,8 +44,6 @@ export interface FailureWindow extends WindowTotals {
   advance(now: number): void;
   clear(): void;
   toJSON(): WindowSnapshot;
-  /** A window of shape `spec` holding as much of this one's contents as fits. */
-  reshape(spec: WindowSpec, now: number): FailureWindow;
 }
 
 /** Checks a window option and builds the window, naming the bad value on error. */
@@ -106,6 +104,11 @@ export class CountWindow implements FailureWindow {
     this.#ring = new Uint8Array(size);
   }
 
+  /** How many outcomes the window holds when full. */
+  get size(): number {
+    return this.#ring.length;
+  }
+
   get calls(): number {
     return this.#filled;
   }
@@ -153,16 +156,7 @@ export class CountWindow implements FailureWindow {
   }
 
   toJSON(): WindowSnapshot {
-    return { kind: "count", size: this.#ring.length, outcomes: this.outcomes() };
-  }
-
-  reshape(spec: WindowSpec, now: number): FailureWindow {
-    const next = createWindow(spec);
-    // Into a count window the newest outcomes that fit; into a time window, all of them now.
-    const outcomes = this.outcomes();
-    const keep = next instanceof CountWindow ? outcomes.slice(-next.#ring.length) : outcomes;
-    for (const flags of keep) next.record(now, flags);
-    return next;
+    return { kind: "count", size: this.size, outcomes: this.outcomes() };
   }
 }
 
@@ -262,15 +256,7 @@ export class TimeWindow implements FailureWindow {
     return { kind: "time", duration: this.#duration, buckets: count, data };
   }
 
-  reshape(spec: WindowSpec, now: number): FailureWindow {
-    return fromSnapshot(
-      this.toJSON() as Extract<WindowSnapshot, { kind: "time" }>,
-      createWindow(spec),
-      now,
-    );
-  }
-
-  /** Adds counts to the bucket containing `start` (used by restore and reshape). */
+  /** Adds counts to the bucket containing `start` (used when restoring or reshaping). */
   add(start: number, calls: number, failures: number, slowCalls: number): void {
     const index = this.#bucketOf(start);
     if (index > this.#newest) this.advance(start);
@@ -315,104 +301,6 @@ export class TimeWindow implements FailureWindow {
     this.#slow.fill(0);
     this.#totalCalls = this.#totalFailures = this.#totalSlow = 0;
   }
-}
-
-/** Builds a window from a snapshot (from `toJSON()`), as of `now`; names what is wrong. */
-export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
-  if (typeof snapshot !== "object" || snapshot === null) {
-    throw new TypeError(`a window snapshot must be an object, got ${describeValue(snapshot)}`);
-  }
-  const given = snapshot as Record<string, unknown>;
-  if (given["kind"] === "count") {
-    const outcomes = given["outcomes"];
-    assertInteger("window snapshot size", given["size"], 1);
-    if (
-      !Array.isArray(outcomes) ||
-      !outcomes.every((f) => f === 0 || f === 1 || f === 2 || f === 3)
-    ) {
-      throw new TypeError(
-        `a count window snapshot needs outcomes: an array of 0..3, got ${describeValue(outcomes)}`,
-      );
-    }
-    const window = new CountWindow(given["size"]);
-    for (const flags of outcomes.slice(-given["size"]) as number[]) window.record(now, flags);
-    return window;
-  }
-  if (given["kind"] === "time") {
-    const window = createWindow({
-      duration: given["duration"] as number,
-      buckets: given["buckets"] as number,
-    });
-    return fromSnapshot(snapshot as Extract<WindowSnapshot, { kind: "time" }>, window, now);
-  }
-  throw new TypeError(
-    `a window snapshot's kind must be "count" or "time", got ${describeValue(given["kind"])}`,
-  );
-}
-
-/** Pours a snapshot's contents into `target`, dropping what is older than its window at `now`. */
-function fromSnapshot(
-  snapshot: Extract<WindowSnapshot, { kind: "time" }>,
-  target: FailureWindow,
-  now: number,
-): FailureWindow {
-  if (!Array.isArray(snapshot.data)) {
-    throw new TypeError(
-      `a time window snapshot needs data: an array, got ${describeValue(snapshot.data)}`,
-    );
-  }
-  if (target instanceof TimeWindow) {
-    target.advance(now);
-    for (const bucket of snapshot.data) {
-      const { start, calls, failures, slowCalls } = checkBucket(bucket);
-      if (start > now) continue;
-      target.add(start, calls, failures, slowCalls);
-    }
-    target.advance(now);
-    return target;
-  }
-  // Into a count window: oldest bucket first, successes before failures within a bucket.
-  for (const bucket of snapshot.data) {
-    const { start, calls, failures, slowCalls } = checkBucket(bucket);
-    if (start <= now - snapshot.duration) continue;
-    for (let i = 0; i < calls; i++) {
-      const failed = i >= calls - failures ? FAILED : 0;
-      const slow = i < slowCalls ? SLOW : 0;
-      target.record(now, failed | slow);
-    }
-  }
-  return target;
-}
-
-function checkBucket(bucket: unknown): {
-  start: number;
-  calls: number;
-  failures: number;
-  slowCalls: number;
-} {
-  const given = (typeof bucket === "object" && bucket !== null ? bucket : {}) as Record<
-    string,
-    unknown
-  >;
-  const { start, calls, failures, slowCalls } = given;
-  if (
-    typeof start !== "number" ||
-    !Number.isFinite(start) ||
-    !isCount(calls) ||
-    !isCount(failures) ||
-    !isCount(slowCalls) ||
-    failures > calls ||
-    slowCalls > calls
-  ) {
-    throw new TypeError(
-      `a time window bucket needs start (epoch ms) and calls >= failures, slowCalls (integers >= 0), got ${describeValue(bucket)}`,
-    );
-  }
-  return { start, calls, failures, slowCalls };
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
 }
 
 /** Failure and slow-call rates in percent; 0 for an empty window. */

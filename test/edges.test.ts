@@ -8,7 +8,7 @@ import {
   CircuitBreakerListener,
   CircuitMemoryStorage,
 } from "../src/index.js";
-import { restoreWindow } from "../src/outcome-window.js";
+import { restoreWindow } from "../src/window-snapshot.js";
 
 const clockAt = (time: { now: number }) => ({ now: () => time.now });
 

@@ -57,7 +57,7 @@ describe("callTimeout against a model, over random interleavings", () => {
         const outcomes: Promise<unknown>[] = [];
         for (const [index, call] of plan.entries()) {
           await vi.advanceTimersByTimeAsync(call.gap);
-          const work = (options?: { signal?: AbortSignal }) => {
+          const work = (options?: { signal?: AbortSignal | undefined }) => {
             signals[index] = options?.signal;
             return new Promise((resolve, reject) => {
               setTimeout(() => {

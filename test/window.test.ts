@@ -7,9 +7,9 @@ import {
   TimeWindow,
   createWindow,
   rates,
-  restoreWindow,
   type FailureWindow,
 } from "../src/outcome-window.js";
+import { reshapeWindow, restoreWindow } from "../src/window-snapshot.js";
 
 const totals = (w: FailureWindow) => [w.calls, w.failures, w.slowCalls];
 
@@ -192,14 +192,14 @@ describe("snapshots and reshaping", () => {
   it("reshapes count to count (newest kept), time to time, and across kinds", () => {
     const count = createWindow({ calls: 4 });
     for (const f of [FAILED, FAILED, 0, SLOW]) count.record(0, f);
-    expect(totals(count.reshape({ calls: 2 }, 0))).toEqual([2, 0, 1]);
-    expect(totals(count.reshape({ duration: 1_000 }, 5_000))).toEqual([4, 2, 1]);
+    expect(totals(reshapeWindow(count, { calls: 2 }, 0))).toEqual([2, 0, 1]);
+    expect(totals(reshapeWindow(count, { duration: 1_000 }, 5_000))).toEqual([4, 2, 1]);
     const time = createWindow({ duration: 1_000, buckets: 10 });
     time.record(0, FAILED);
     time.record(900, 0);
-    expect(totals(time.reshape({ duration: 500, buckets: 5 }, 950))).toEqual([1, 0, 0]);
-    expect(totals(time.reshape({ duration: 2_000, buckets: 4 }, 950))).toEqual([2, 1, 0]);
-    expect(totals(time.reshape({ calls: 1 }, 950))).toEqual([1, 0, 0]); // the newest call
+    expect(totals(reshapeWindow(time, { duration: 500, buckets: 5 }, 950))).toEqual([1, 0, 0]);
+    expect(totals(reshapeWindow(time, { duration: 2_000, buckets: 4 }, 950))).toEqual([2, 1, 0]);
+    expect(totals(reshapeWindow(time, { calls: 1 }, 950))).toEqual([1, 0, 0]); // the newest call
   });
 
   it("rates are percentages, 0 when empty", () => {
@@ -244,7 +244,7 @@ describe("bad window options", () => {
     };
     const time = restoreWindow(snapshot, 550);
     expect(totals(time)).toEqual([2, 1, 1]);
-    expect(totals(time.reshape({ calls: 10 }, 550))).toEqual([2, 1, 1]);
+    expect(totals(reshapeWindow(time, { calls: 10 }, 550))).toEqual([2, 1, 1]);
     // A count snapshot longer than its size keeps the newest.
     expect(totals(restoreWindow({ kind: "count", size: 2, outcomes: [1, 1, 0, 0] }, 0))).toEqual([
       2, 0, 0,
