@@ -10,7 +10,14 @@ import {
   isRaisedBy,
 } from "./errors.js";
 import type { ExclusionList } from "./exclusions.js";
-import type { CallGate, Epoch } from "./gate.js";
+import {
+  COUNTED,
+  EXCLUDED,
+  OWN_REJECTION,
+  type CallGate,
+  type Epoch,
+  type FailureKind,
+} from "./gate.js";
 import type { NeutralReason } from "./listener.js";
 import type { ListenerSet } from "./listener-set.js";
 import { CircuitBreakerMode } from "./mode.js";
@@ -24,6 +31,7 @@ import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { isThenable } from "./thenable.js";
 import { TrialQueue } from "./trial-queue.js";
+import { ChangeNotifier } from "./wait.js";
 import { failureVerdict, rateVerdict } from "./trip-conditions.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
@@ -69,6 +77,10 @@ export class BreakerCore implements CallGate, CallHost {
   /** Queue waiters woken to retry, each holding a trial slot until it does. */
   reserved = 0;
   #deadlines: DeadlineQueue | undefined;
+  #changes: ChangeNotifier | undefined;
+  /** The storage generation `#implied` was computed for (see `#unrecordedDuration`). */
+  #impliedFor = -1;
+  #implied = 0;
 
   constructor(breaker: CircuitBreaker, parts: CoreParts) {
     this.breaker = breaker;
@@ -86,6 +98,14 @@ export class BreakerCore implements CallGate, CallHost {
     return (this.#deadlines ??= new DeadlineQueue());
   }
 
+  /**
+   * Resolves at the next change that may let a refused call in: a state change, a freed trial
+   * slot, a change of mode. Holds no timer; an aborted `signal` rejects.
+   */
+  nextChange(signal: AbortSignal | undefined): Promise<void> {
+    return (this.#changes ??= new ChangeNotifier()).wait(signal);
+  }
+
   /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or forced open). */
   get retryAt(): number | undefined {
     const storage = this.storage;
@@ -93,9 +113,38 @@ export class BreakerCore implements CallGate, CallHost {
     const openedAt = storage.openedAt;
     // Open with no recorded opening time: the next call is a trial.
     if (openedAt === undefined) return this.clock.now();
+    return openedAt + (storage.openDuration ?? this.#unrecordedDuration(openedAt));
+  }
+
+  /**
+   * The length of an opening whose storage recorded none: the `resetTimeout` number, or the
+   * backoff function's answer for the current attempt, asked once per opening so that a
+   * jittered answer stays put (opened by another breaker, a storage made open, a restore).
+   */
+  #unrecordedDuration(openedAt: number): number {
     const resetTimeout = this.settings.resetTimeout;
-    const duration = storage.openDuration ?? (typeof resetTimeout === "number" ? resetTimeout : 0);
-    return openedAt + duration;
+    if (typeof resetTimeout === "number") return resetTimeout;
+    const storage = this.storage;
+    if (this.#impliedFor !== storage.generation) {
+      this.#impliedFor = storage.generation;
+      this.#implied =
+        openDuration(
+          this.settings,
+          undefined,
+          openedAt,
+          Math.max(1, storage.openAttempts),
+          (e, o) => {
+            this.listeners.report(e, o);
+          },
+        ) ?? 0;
+    }
+    return this.#implied;
+  }
+
+  /** Keeps the current opening at `duration` ms whatever `resetTimeout` becomes (reconfigure). */
+  pinOpenDuration(duration: number): void {
+    this.#impliedFor = this.storage.generation;
+    this.#implied = duration;
   }
 
   /** The current epoch if calls with `args` may take the shortest path; see `CallGate`. */
@@ -116,10 +165,11 @@ export class BreakerCore implements CallGate, CallHost {
     fallback: Fallback | undefined = this.settings.fallback,
   ): Promise<unknown> {
     let epoch = this.epoch;
+    // The path depends on the state: a storage another breaker changed must be caught up with.
+    if (epoch?.generation !== this.storage.generation) epoch = this.sync();
     const settings = this.settings;
     if (
-      epoch?.timed === true &&
-      epoch.generation === this.storage.generation &&
+      epoch.timed &&
       fallback === undefined &&
       (args.length === 0 || callOptionsOf(args) === undefined)
     ) {
@@ -130,11 +180,11 @@ export class BreakerCore implements CallGate, CallHost {
       fallback !== undefined ||
       callOptionsOf(args) !== undefined ||
       ((settings.halfOpenTimeout !== undefined || settings.halfOpenQueueSize !== 0) &&
-        epoch?.direct !== true)
+        !epoch.direct)
     ) {
       return runControlled(this, fn, thisArg, args, fallback);
     }
-    if (epoch?.direct !== true || epoch.generation !== this.storage.generation) {
+    if (!epoch.direct) {
       const admitted = this.admitReported();
       if (admitted instanceof Error) return Promise.reject(admitted);
       epoch = admitted;
@@ -167,6 +217,8 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   admit(reserved: boolean): Epoch | CircuitBreakerError {
+    // A woken waiter's reservation ends with this answer, whatever it is.
+    if (reserved && this.reserved > 0) this.reserved--;
     if (this.mode === FORCED_OPEN) {
       return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
     }
@@ -182,7 +234,6 @@ export class BreakerCore implements CallGate, CallHost {
       epoch = this.transition(HALF_OPEN, undefined, undefined);
     }
     const limit = this.settings.halfOpenMaxCalls;
-    if (reserved) this.reserved = Math.max(0, this.reserved - 1);
     // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
     const waiting = reserved ? 0 : this.reserved + (this.queue?.length ?? 0);
     if (waiting < limit && storage.acquireTrial(epoch.generation, limit - waiting)) return epoch;
@@ -222,12 +273,17 @@ export class BreakerCore implements CallGate, CallHost {
     this.listeners.success(this.breaker);
   }
 
-  settleFailure(epoch: Epoch, error: unknown, slow = false): unknown {
-    if (isRaisedBy(error, this.breaker)) {
+  settleFailure(
+    epoch: Epoch,
+    error: unknown,
+    slow = false,
+    kind: FailureKind = this.classify(error),
+  ): unknown {
+    if (kind === OWN_REJECTION) {
       this.settleNeutral(epoch, undefined);
       return error;
     }
-    if (this.exclusions.size !== 0 && this.exclusions.excludes(error)) {
+    if (kind === EXCLUDED) {
       this.settleSuccess(epoch, slow);
       return error;
     }
@@ -294,12 +350,13 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   reject(message: string, retryAt: number | undefined): CircuitBreakerError {
-    return createRejection(this.breaker, message, {
-      breaker: this.name,
-      state: this.storage.state,
-      retryAt,
-      clock: this.clock,
-    });
+    return createRejection(
+      this.breaker,
+      message,
+      { breaker: this.name, state: this.storage.state, retryAt, clock: this.clock },
+      // No time to wait for (half-open and full, forced open): the next change is the time.
+      retryAt === undefined ? this : undefined,
+    );
   }
 
   /** Moves the storage to `state` and starts a new epoch; listeners hear of real changes only. */
@@ -314,8 +371,7 @@ export class BreakerCore implements CallGate, CallHost {
     const epoch = this.makeEpoch(storage.generation, state);
     this.epoch = epoch;
     if (state === CLOSED) this.window?.clear();
-    this.reserved = 0;
-    this.queue?.wakeAll();
+    this.#wakeAll();
     if (from !== state) this.listeners.stateChange(this.breaker, from, state);
     return epoch;
   }
@@ -326,8 +382,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     const epoch = this.makeEpoch(storage.generation, storage.state);
     this.epoch = epoch;
-    this.reserved = 0;
-    this.queue?.wakeAll();
+    this.#wakeAll();
     if (previous !== undefined && previous.state !== epoch.state) {
       if (epoch.state === CLOSED) this.window?.clear();
       this.listeners.stateChange(this.breaker, previous.state, epoch.state);
@@ -385,7 +440,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     this.epoch = this.makeEpoch(storage.generation, storage.state);
     if (from !== mode) {
-      this.queue?.wakeAll();
+      this.#wakeAll();
       this.listeners.modeChange(this.breaker, from, mode);
     }
   }
@@ -395,9 +450,25 @@ export class BreakerCore implements CallGate, CallHost {
     this.windowNeedsTime = window?.kind === "time";
   }
 
+  /** A trial slot came free: the oldest queued caller may take it. */
   wakeWaiter(): void {
     const queue = this.queue;
     if (queue !== undefined && queue.length !== 0 && queue.wakeOne()) this.reserved++;
+    this.#changes?.notify();
+  }
+
+  /** Anything may have changed: every queued caller retries, and no reservation stands. */
+  #wakeAll(): void {
+    this.reserved = 0;
+    this.queue?.wakeAll();
+    this.#changes?.notify();
+  }
+
+  /** A woken waiter that will not retry (its signal aborted, no concurrency slot) frees its slot. */
+  cancelReservation(): void {
+    if (this.reserved === 0) return;
+    this.reserved--;
+    this.wakeWaiter();
   }
 
   restore(snapshot: CircuitBreakerSnapshot): void {
@@ -435,8 +506,9 @@ export class BreakerCore implements CallGate, CallHost {
     this.listeners.rejected(this.breaker, error);
   }
 
-  counts(error: unknown): boolean {
-    return !isRaisedBy(error, this.breaker) && !this.exclusions.excludes(error);
+  classify(error: unknown): FailureKind {
+    if (isRaisedBy(error, this.breaker)) return OWN_REJECTION;
+    return this.exclusions.size !== 0 && this.exclusions.excludes(error) ? EXCLUDED : COUNTED;
   }
 
   timedOut(epoch: Epoch, error: CallTimeoutError, slow: boolean): unknown {

@@ -203,7 +203,13 @@ export class CircuitBreaker {
     }
     if ((fn as { [ignoredBy]?: unknown })[ignoredBy] === this) {
       // Already guarded by this breaker: counting it here too would count it twice.
-      return Promise.resolve<Awaited<Result>>(fn(...args) as Awaited<Result>);
+      try {
+        return Promise.resolve<Awaited<Result>>(fn(...args) as Awaited<Result>);
+      } catch (error) {
+        // A guarded generator function refuses synchronously; `call` still answers with a promise.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+        return Promise.reject(error);
+      }
     }
     return core.run(fn, undefined, args) as Promise<Awaited<Result>>;
   }
@@ -227,8 +233,10 @@ export class CircuitBreaker {
     }
     if (isThenable(result)) {
       this.#core.settleNeutral(epoch, undefined);
+      // The thenable is the cause: its outcome is the caller's to handle, never dropped here.
       throw new TypeError(
         `callSync got a thenable from ${describeValue(fn)}; use call() for asynchronous functions`,
+        { cause: result },
       );
     }
     this.#core.settleSuccess(epoch, this.#core.isSlow(start));
@@ -273,8 +281,8 @@ export class CircuitBreaker {
   /** Opens the breaker and keeps it open, with no trial call, until `enable()` or `reset()`. */
   forceOpen(): void {
     this.#core.setMode(FORCED_OPEN);
-    if (this.#core.storage.state !== OPEN)
-      this.#core.transition(OPEN, this.#core.clock.now(), undefined);
+    // Opened as a trip would (the backoff's attempt, its duration), for after `enable()`.
+    if (this.#core.storage.state !== OPEN) this.#core.trip(this.#core.clock.now(), undefined);
   }
 
   /** Back to normal operation from `disable()` or `forceOpen()`, keeping the state. */
@@ -309,10 +317,21 @@ export class CircuitBreaker {
           ? createWindow(settings.window)
           : reshapeWindow(window, settings.window, this.#core.clock.now());
     }
-    this.#core.given = given;
-    this.#core.settings = settings;
-    this.#core.setWindow(window);
-    this.#core.refreshEpoch();
+    const core = this.#core;
+    const previous = core.settings.resetTimeout;
+    if (
+      typeof previous === "number" &&
+      typeof settings.resetTimeout === "function" &&
+      core.storage.state === OPEN &&
+      core.storage.openDuration === undefined
+    ) {
+      // Opened under the number: switching to a backoff must not end this opening early.
+      core.pinOpenDuration(previous);
+    }
+    core.given = given;
+    core.settings = settings;
+    core.setWindow(window);
+    core.refreshEpoch();
   }
 
   /** The breaker as plain JSON, to watch it or to start another from (`initialState`). */
@@ -333,8 +352,14 @@ export class CircuitBreaker {
     };
   }
 
-  /** Resolves once the clock reaches `retryAt` (at once unless open); an aborted signal rejects. */
+  /**
+   * Resolves once the clock reaches `retryAt` (at once unless open); while forced open, once it
+   * is released and then its `retryAt` has come. An aborted signal rejects.
+   */
   waitUntilRetry(signal?: AbortSignal): Promise<void> {
+    if (this.#core.mode === FORCED_OPEN) {
+      return this.#core.nextChange(signal).then(() => this.waitUntilRetry(signal));
+    }
     return waitUntil(this.#core.clock, () => this.retryAt, signal);
   }
 

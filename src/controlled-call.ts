@@ -2,7 +2,7 @@ import { CallTimeoutError, ConcurrencyLimitError } from "./call-errors.js";
 import type { Clock } from "./clock.js";
 import type { Deadline, DeadlineQueue } from "./deadline-queue.js";
 import { describeValue } from "./describe.js";
-import type { Epoch } from "./gate.js";
+import { COUNTED, type Epoch, type FailureKind } from "./gate.js";
 import type { NeutralReason } from "./listener.js";
 import type { Fallback } from "./options.js";
 import type { Settings } from "./settings.js";
@@ -22,15 +22,17 @@ export interface CallHost {
   active: number;
   /** Admits a call or returns the refusal; `reserved`: a woken queue waiter's retry. */
   admit(reserved: boolean): Epoch | Error;
+  /** A woken waiter gives up its retry before `admit`: its reserved slot goes to the next one. */
+  cancelReservation(): void;
   /** A wait for a trial slot, or `undefined` when `refusal` cannot wait (queue full, not half-open). */
   enqueue(refusal: Error, signal: AbortSignal | undefined): Promise<void> | undefined;
   /** Reports a refusal to listeners. */
   refuse(error: Error): void;
   beforeCall(fn: AnyFunction, args: readonly unknown[]): void;
-  /** Whether `error` counts as a failure (not excluded, not this breaker's own rejection). */
-  counts(error: unknown): boolean;
+  /** How `error` counts (asked once per error, then passed to `settleFailure`). */
+  classify(error: unknown): FailureKind;
   settleSuccess(epoch: Epoch, slow: boolean): void;
-  settleFailure(epoch: Epoch, error: unknown, slow: boolean): unknown;
+  settleFailure(epoch: Epoch, error: unknown, slow: boolean, kind?: FailureKind): unknown;
   settleNeutral(epoch: Epoch, reason: NeutralReason): void;
   timedOut(epoch: Epoch, error: CallTimeoutError, slow: boolean): unknown;
   slow(duration: number): void;
@@ -40,7 +42,7 @@ export interface CallHost {
 
 /** The options object a caller may pass as the last argument: `{ signal }`. */
 export interface CallOptions {
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignal | null | undefined;
 }
 
 /** Whether the last argument carries call options: a plain object with its own `signal` key. */
@@ -66,16 +68,21 @@ export function runControlled(
   reserved = false,
 ): Promise<unknown> {
   const options = callOptionsOf(args);
-  const signal = options?.signal;
+  // `signal: null` means no signal, as in fetch's RequestInit.
+  const signal = options?.signal ?? undefined;
   if (signal !== undefined && !isAbortSignal(signal)) {
     return Promise.reject(
       new TypeError(`call options: signal must be an AbortSignal, got ${describeValue(signal)}`),
     );
   }
   // An already aborted call never starts: neither counted nor refused.
-  if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  if (signal?.aborted) {
+    if (reserved) host.cancelReservation();
+    return Promise.reject(signal.reason as Error);
+  }
   const limit = host.settings.maxConcurrentCalls;
   if (limit !== undefined && host.active >= limit) {
+    if (reserved) host.cancelReservation();
     return refuse(host, new ConcurrencyLimitError(host.name, limit), fallback, args);
   }
   const admitted = host.admit(reserved);
@@ -250,7 +257,7 @@ class ControlledCall implements Deadline {
       this.#reject = reject;
     });
     host.active++;
-    const signal = options?.signal;
+    const signal = options?.signal ?? undefined;
     this.#signal = signal;
     const timeout = settings.callTimeout;
     this.#timeout = timeout;
@@ -332,8 +339,8 @@ class ControlledCall implements Deadline {
     // A caller's abort decides first (its listener is added before the work starts), so the
     // work's own rejection after an abort never arrives here.
     const host = this.#host;
-    const counted = host.counts(error);
-    this.#fail(host.settleFailure(this.#epoch, error, this.#slow()), counted);
+    const kind = host.classify(error);
+    this.#fail(host.settleFailure(this.#epoch, error, this.#slow(), kind), kind === COUNTED);
   }
 
   #fail(raised: unknown, useFallback: boolean): void {

@@ -11,6 +11,12 @@ export interface Deadline {
 const now = (): number => performance.now();
 
 /**
+ * The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once.
+ * A later deadline is reached in several rounds.
+ */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/**
  * Deadlines of one breaker's calls, ordered, under a single timer. A timer per call would cost
  * several times the call itself; with one timeout per breaker deadlines arrive in order, so
  * adding and removing are O(1) and the timer is re-armed at most once per timeout period.
@@ -86,9 +92,10 @@ export class DeadlineQueue {
     if (this.#timer === undefined || head.deadline < this.#timerAt) {
       if (this.#timer !== undefined) clearTimeout(this.#timer);
       // Timers may fire a little early against performance.now(); the next round catches up.
-      const delay = Math.max(1, Math.ceil(head.deadline - now()));
+      const at = now();
+      const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(head.deadline - at)));
       this.#timer = setTimeout(this.#fire, delay);
-      this.#timerAt = head.deadline;
+      this.#timerAt = Math.min(head.deadline, at + delay);
       this.#referenced = true;
       return;
     }

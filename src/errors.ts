@@ -16,9 +16,14 @@ export interface CircuitBreakerErrorDetails {
   readonly clock?: Clock | undefined;
 }
 
+/** What a rejection with no `retryAt` waits for: the next change of the breaker that raised it. */
+export interface ChangeSource {
+  nextChange(signal: AbortSignal | undefined): Promise<void>;
+}
+
 const wallClock: Clock = { now: () => Date.now() };
 let originOf: (error: CircuitBreakerError) => object | undefined;
-let setOrigin: (error: CircuitBreakerError, origin: object) => void;
+let setOrigin: (error: CircuitBreakerError, origin: object, changes?: ChangeSource) => void;
 
 /**
  * Raised instead of running the function while a breaker is open (or half-open with every trial
@@ -46,6 +51,7 @@ export class CircuitBreakerError extends Error {
   readonly retryAfter: number | undefined;
   readonly #clock: Clock;
   #origin: object | undefined;
+  #changes: ChangeSource | undefined;
 
   static {
     // On the prototype, so the stack header says CircuitBreakerError and no instance pays for it.
@@ -55,8 +61,9 @@ export class CircuitBreakerError extends Error {
       configurable: true,
     });
     originOf = (error) => error.#origin;
-    setOrigin = (error, origin) => {
+    setOrigin = (error, origin, changes) => {
       error.#origin = origin;
+      error.#changes = changes;
     };
   }
 
@@ -70,9 +77,16 @@ export class CircuitBreakerError extends Error {
       details.retryAt === undefined ? undefined : Math.max(0, details.retryAt - this.#clock.now());
   }
 
-  /** Resolves once `retryAt` has come (at once if it has no `retryAt`); an aborted signal rejects. */
+  /**
+   * Resolves once a retry may be admitted: at `retryAt` when the breaker was open; when it had
+   * no time to give (half-open with every trial slot taken, forced open), at the breaker's next
+   * change (a state change, a freed trial slot, a change of mode), never at once, so a retry
+   * loop lets the trial's own work run. An aborted signal rejects.
+   */
   waitUntilRetry(signal?: AbortSignal): Promise<void> {
     const retryAt = this.retryAt;
+    const changes = this.#changes;
+    if (retryAt === undefined && changes !== undefined) return changes.nextChange(signal);
     return waitUntil(this.#clock, () => retryAt, signal);
   }
 }
@@ -82,9 +96,10 @@ export function createCircuitBreakerError(
   origin: object,
   message: string,
   details: CircuitBreakerErrorDetails,
+  changes?: ChangeSource,
 ): CircuitBreakerError {
   const error = new CircuitBreakerError(message, details);
-  setOrigin(error, origin);
+  setOrigin(error, origin, changes);
   return error;
 }
 
@@ -96,12 +111,13 @@ export function createRejection(
   origin: object,
   message: string,
   details: CircuitBreakerErrorDetails,
+  changes?: ChangeSource,
 ): CircuitBreakerError {
   const errorClass = Error as { stackTraceLimit?: number | undefined };
   const limit = errorClass.stackTraceLimit;
   errorClass.stackTraceLimit = 0;
   try {
-    return createCircuitBreakerError(origin, message, details);
+    return createCircuitBreakerError(origin, message, details, changes);
   } finally {
     errorClass.stackTraceLimit = limit;
   }

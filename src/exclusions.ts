@@ -1,4 +1,5 @@
 import { describeValue } from "./describe.js";
+import { isThenable } from "./thenable.js";
 
 /** An error class to exclude (subclasses match too). */
 export type ExcludedErrorClass = abstract new (...args: never[]) => Error;
@@ -6,6 +7,11 @@ export type ExcludedErrorClass = abstract new (...args: never[]) => Error;
 export type ExcludePredicate = (error: unknown) => boolean;
 /** An entry of `exclude`: an error class (`Error` or a subclass) or any other function, a predicate. */
 export type ExcludedException = ExcludedErrorClass | ExcludePredicate;
+
+function isAsyncFunction(entry: ExcludedException): boolean {
+  const tag = Object.prototype.toString.call(entry);
+  return tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]";
+}
 
 function isErrorClass(entry: ExcludedException): entry is ExcludedErrorClass {
   return entry === Error || (entry.prototype as unknown) instanceof Error;
@@ -37,6 +43,12 @@ export class ExclusionList {
         `an exclude entry must be an error class or a predicate function, got ${describeValue(entry)}`,
       );
     }
+    // A promise is truthy: an async predicate would exclude every error.
+    if (isAsyncFunction(entry)) {
+      throw new TypeError(
+        `an exclude predicate must answer synchronously, got the async function ${describeValue(entry)}`,
+      );
+    }
     this.#entries.push(entry);
   }
 
@@ -48,8 +60,9 @@ export class ExclusionList {
   }
 
   /**
-   * Whether `error` is excluded. A predicate that throws excludes nothing (the error counts as a
-   * failure, the safe side) and its own error goes to `onPredicateError`.
+   * Whether `error` is excluded. A predicate that throws, or answers with a promise, excludes
+   * nothing (the error counts as a failure, the safe side); what went wrong goes to
+   * `onPredicateError`.
    */
   excludes(error: unknown): boolean {
     for (const entry of this.#entries) {
@@ -58,11 +71,28 @@ export class ExclusionList {
         continue;
       }
       try {
-        if (entry(error)) return true;
+        const verdict: unknown = entry(error);
+        if (isThenable(verdict)) {
+          this.#asyncVerdict(entry, verdict);
+          continue;
+        }
+        if (verdict) return true;
       } catch (predicateError) {
         this.#onPredicateError(predicateError);
       }
     }
     return false;
+  }
+
+  /** A predicate answered with a promise (a truthy value, so it would exclude everything). */
+  #asyncVerdict(entry: ExcludedException, verdict: PromiseLike<unknown>): void {
+    this.#onPredicateError(
+      new TypeError(
+        `an exclude predicate must answer synchronously; ${describeValue(entry)} returned a promise, so the error counts as a failure`,
+      ),
+    );
+    verdict.then(undefined, (predicateError: unknown) => {
+      this.#onPredicateError(predicateError);
+    });
   }
 }

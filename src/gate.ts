@@ -23,6 +23,15 @@ export interface Epoch {
   readonly onRejected: (error: unknown) => never;
 }
 
+/** How a call's error counts, decided once per error: exclusion predicates are user code. */
+export type FailureKind = typeof COUNTED | typeof OWN_REJECTION | typeof EXCLUDED;
+/** A failure. */
+export const COUNTED = 0;
+/** A rejection raised by the same breaker: neither outcome. */
+export const OWN_REJECTION = 1;
+/** An excluded error: a success, as in aiobreaker. */
+export const EXCLUDED = 2;
+
 /** A breaker's call path, handed to the wrappers that `protect` builds. Internal. */
 export interface CallGate {
   /** Admits a call (an epoch) or refuses it (the error to raise, already reported). */

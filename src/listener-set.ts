@@ -144,7 +144,12 @@ export class ListenerSet {
   /** Hands a listener's error to the handler; a handler that throws falls back to the console. */
   report(error: unknown, hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom"): void {
     try {
-      this.#onError(error, hook);
+      const result = this.#onError(error, hook);
+      if (isThenable(result)) {
+        result.then(undefined, (handlerError: unknown) => {
+          console.error(handlerError, error);
+        });
+      }
     } catch (handlerError) {
       // The handler itself failed: the one place left that cannot lose both errors is the console.
       console.error(handlerError, error);

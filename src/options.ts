@@ -13,12 +13,13 @@ import type { WindowSpec } from "./outcome-window.js";
 /**
  * Where listener errors go: the error, unwrapped, and the hook. Also `"exclude"` for an exclusion
  * predicate that threw, and `"resetTimeout"` / `"retryAfterFrom"` for those options' functions
- * when they throw or return something that is not a duration.
+ * when they throw or return something that is not a duration. The handler may be async; if it
+ * throws or rejects, both errors go to `console.error`, the one place left that loses neither.
  */
 export type ListenerErrorHandler = (
   error: unknown,
   hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom",
-) => void;
+) => unknown;
 
 /**
  * Runs in place of a call that was rejected or failed; its result (or its error) is what the

@@ -1,4 +1,5 @@
 import type { Clock } from "./clock.js";
+import { MAX_TIMER_DELAY } from "./deadline-queue.js";
 import { describeValue } from "./describe.js";
 
 /**
@@ -27,15 +28,18 @@ export function waitUntil(
       reject(signal?.reason as Error);
     };
     const arm = (delay: number): void => {
-      timer = setTimeout(() => {
-        const next = remaining(clock, target());
-        if (next > 0) {
-          arm(next);
-          return;
-        }
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, delay);
+      timer = setTimeout(
+        () => {
+          const next = remaining(clock, target());
+          if (next > 0) {
+            arm(next);
+            return;
+          }
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        Math.min(delay, MAX_TIMER_DELAY),
+      );
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     arm(first);
@@ -54,4 +58,41 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
     typeof (value as AbortSignal).aborted === "boolean" &&
     typeof (value as AbortSignal).addEventListener === "function"
   );
+}
+
+/**
+ * Callers waiting for "something changed", released all at once by `notify`. Holds no timer: a
+ * waiter with nothing left to wake it does not keep the process alive.
+ */
+export class ChangeNotifier {
+  #waiters: (() => void)[] = [];
+
+  wait(signal: AbortSignal | undefined): Promise<void> {
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(
+        new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`),
+      );
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = this.#waiters.indexOf(wake);
+        if (at !== -1) this.#waiters.splice(at, 1);
+        reject(signal?.reason as Error);
+      };
+      const wake = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(wake);
+    });
+  }
+
+  notify(): void {
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
 }
