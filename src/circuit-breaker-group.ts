@@ -13,13 +13,19 @@ export interface CircuitBreakerGroupOptions extends Omit<
   CircuitBreakerOptions,
   "name" | "monitor" | "initialState" | "storage"
 > {
-  /** The group's name; each breaker is named `${name}:${key}`. */
+  /**
+   * The group's name; each breaker is named `${name}:${key}`, and the overflow breaker
+   * `${name}:overflow` (keys that would be named like it are escaped: see the class).
+   */
   name: string;
   /** Most breakers held at once; an integer >= 1. Default 1 000. */
   maxKeys?: number;
   /** A breaker unused this long (ms) may be evicted, if it is clean (see the class). Default 300 000. */
   idleTimeout?: number;
-  /** Where each breaker is registered (and unregistered when evicted). */
+  /**
+   * Where each breaker is registered (and unregistered when evicted): an object with `register`
+   * and `unregister` methods, checked at construction.
+   */
   monitor?: CircuitBreakerMonitor;
   /** Builds the storage of each key's breaker; default a memory storage each. */
   storage?: (key: string) => CircuitBreakerStorage;
@@ -30,8 +36,11 @@ interface Entry {
   lastUsed: number;
 }
 
-/** Entries examined per eviction attempt: bounds the work a flood of new keys can cause. */
+/** Entries examined per pass of an eviction: bounds the work a flood of new keys can cause. */
 const EVICTION_SCAN = 16;
+
+/** Keys named like the overflow breaker, or like an escaped one: `overflow`, `_overflow`, … */
+const ESCAPED_KEY = /^_*overflow$/;
 
 /**
  * One breaker per key (host, tenant, route), from shared options, created on first use.
@@ -39,8 +48,13 @@ const EVICTION_SCAN = 16;
  * Memory is bounded by `maxKeys`, and breakers idle for `idleTimeout` are evicted. Eviction only
  * ever takes a *clean* breaker: enabled, closed, no consecutive failures and no failure in its
  * window. A breaker that holds failures or is open stays, so flooding the group with new keys
- * cannot wipe a failing key's history. When the group is full and nothing is clean, new keys
- * share one overflow breaker (`${name}:overflow`) until room frees up.
+ * cannot wipe a failing key's history. When the group is full and none of the oldest breakers
+ * is clean, new keys share one overflow breaker (`${name}:overflow`) until room frees up.
+ *
+ * Each key's breaker is named `${name}:${key}`, except that a key made of underscores followed
+ * by `overflow` (`overflow`, `_overflow`, …) gets one more underscore (`${name}:_overflow`), so
+ * that no key's breaker shares the overflow breaker's name, in a monitor or in errors. `keys()`,
+ * `has()` and `get()` take the keys as given.
  *
  * @example
  * ```ts
@@ -58,6 +72,12 @@ export class CircuitBreakerGroup {
   readonly #clock: Clock;
   /** In order of last use, oldest first. */
   readonly #entries = new Map<string, Entry>();
+  /**
+   * Entries a sweep found idle but not clean, in order of that check, oldest first. They are
+   * kept apart so that `#entries` stays in order of last use (a sweep stops at the first entry
+   * that is not idle) while they are still checked again, a few per sweep.
+   */
+  readonly #parked = new Map<string, Entry>();
   #overflow: CircuitBreaker | undefined;
 
   constructor(options: CircuitBreakerGroupOptions) {
@@ -75,6 +95,15 @@ export class CircuitBreakerGroup {
         `group storage must be a function (key) => storage, got ${describeValue(storage)}`,
       );
     }
+    if (monitor !== undefined && !isMonitor(monitor)) {
+      throw new TypeError(
+        "group monitor must be a CircuitBreakerMonitor (an object with register and unregister " +
+          `methods), got ${describeValue(monitor)}`,
+      );
+    }
+    // Every breaker reads these; a one-shot iterable (a generator) would serve only the first.
+    if (isIterable(shared.exclude)) shared.exclude = [...shared.exclude];
+    if (isIterable(shared.listeners)) shared.listeners = [...shared.listeners];
     // Building one breaker checks the shared options now rather than on the first key.
     new CircuitBreaker(shared);
     this.#name = name;
@@ -93,17 +122,20 @@ export class CircuitBreakerGroup {
 
   /** Breakers held now (the overflow breaker not included). */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.size + this.#parked.size;
   }
 
   /** The keys held, oldest use first. */
   keys(): string[] {
-    return [...this.#entries.keys()];
+    const held = [...this.#parked, ...this.#entries];
+    // Parked entries left the order of use; a stable sort puts them back, ties as they were.
+    held.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    return held.map(([key]) => key);
   }
 
   /** Whether `key` has a breaker now. */
   has(key: string): boolean {
-    return this.#entries.has(key);
+    return this.#entries.has(key) || this.#parked.has(key);
   }
 
   /** The breaker for `key`, created on first use (or the overflow breaker when full of unclean ones). */
@@ -112,18 +144,23 @@ export class CircuitBreakerGroup {
       throw new TypeError(`a group key must be a string, got ${describeValue(key)}`);
     }
     const now = this.#clock.now();
-    const entry = this.#entries.get(key);
+    const entries = this.#entries;
+    let entry = entries.get(key);
     if (entry !== undefined) {
       // Re-inserting keeps the map in order of last use.
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
+      entries.delete(key);
+    } else if ((entry = this.#parked.get(key)) !== undefined) {
+      this.#parked.delete(key);
+    }
+    if (entry !== undefined) {
+      entries.set(key, entry);
       entry.lastUsed = now;
       return entry.breaker;
     }
     this.#evictIdle(now);
-    if (this.#entries.size >= this.#maxKeys && !this.#evictOne()) return this.#overflowBreaker();
-    const breaker = this.#create(`${this.#name}:${key}`, key);
-    this.#entries.set(key, { breaker, lastUsed: now });
+    if (this.size >= this.#maxKeys && !this.#evictOne()) return this.#overflowBreaker();
+    const breaker = this.#create(`${this.#name}:${ESCAPED_KEY.test(key) ? "_" : ""}${key}`, key);
+    entries.set(key, { breaker, lastUsed: now });
     return breaker;
   }
 
@@ -145,40 +182,47 @@ export class CircuitBreakerGroup {
 
   /** Evicts the clean breakers idle for `idleTimeout`; returns how many went. */
   evictIdle(): number {
-    const before = this.#entries.size;
+    const before = this.size;
     this.#evictIdle(this.#clock.now());
-    return before - this.#entries.size;
+    return before - this.size;
   }
 
   #evictIdle(now: number): void {
-    let scanned = 0;
+    // Parked entries first, each checked again in turn: one may have become clean since.
+    const parked = this.#parked;
+    let scanned = Math.min(parked.size, EVICTION_SCAN);
+    for (const [key, entry] of parked) {
+      if (scanned-- === 0) break;
+      parked.delete(key);
+      if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
+      else parked.set(key, entry);
+    }
+    scanned = 0;
     for (const [key, entry] of this.#entries) {
       if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= EVICTION_SCAN) return;
-      if (isClean(entry.breaker)) this.#evict(key, entry);
-      else {
-        // Idle but holding failures: keep it, behind the others, so the sweep moves on.
-        this.#entries.delete(key);
-        this.#entries.set(key, entry);
-      }
+      this.#entries.delete(key);
+      if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
+      else parked.set(key, entry);
     }
   }
 
   /** Evicts the least recently used clean breaker among the oldest few; false if none is clean. */
   #evictOne(): boolean {
+    // Parked entries are idle: older in use than any entry that is not.
+    return this.#evictFirstClean(this.#parked) || this.#evictFirstClean(this.#entries);
+  }
+
+  #evictFirstClean(map: Map<string, Entry>): boolean {
     let scanned = 0;
-    for (const [key, entry] of this.#entries) {
+    for (const [key, entry] of map) {
       if (scanned++ >= EVICTION_SCAN) return false;
       if (isClean(entry.breaker)) {
-        this.#evict(key, entry);
+        map.delete(key);
+        this.#monitor?.unregister(entry.breaker);
         return true;
       }
     }
     return false;
-  }
-
-  #evict(key: string, entry: Entry): void {
-    this.#entries.delete(key);
-    this.#monitor?.unregister(entry.breaker);
   }
 
   #overflowBreaker(): CircuitBreaker {
@@ -201,4 +245,18 @@ function isClean(breaker: CircuitBreaker): boolean {
     breaker.failCounter === 0 &&
     breaker.metrics.failures === 0
   );
+}
+
+function isMonitor(value: unknown): value is CircuitBreakerMonitor {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<CircuitBreakerMonitor>).register === "function" &&
+    typeof (value as Partial<CircuitBreakerMonitor>).unregister === "function"
+  );
+}
+
+/** An iterable object; anything else is left for the breaker's own check to name. */
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.iterator in value;
 }
