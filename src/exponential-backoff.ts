@@ -16,7 +16,12 @@ export interface ExponentialBackoffOptions {
    * up to d/2, the default), `"none"`, or a fraction j in [0, 1] (d·(1−j) plus up to d·j).
    */
   jitter?: "none" | "full" | "equal" | number;
-  /** A source in [0, 1); default `Math.random`. Inject one for repeatable tests. */
+  /**
+   * A source in [0, 1); default `Math.random`. Inject one for repeatable tests. Each value it
+   * returns is checked when used (not with `jitter: "none"`, which never asks): any other value
+   * makes the backoff function throw a `RangeError` naming it rather than exceed `max` (a
+   * breaker reports that to `onListenerError` as `"resetTimeout"`).
+   */
   random?: () => number;
 }
 
@@ -34,9 +39,9 @@ const names = new Set(["initial", "max", "multiplier", "jitter", "random"]);
  * ```
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): ResetTimeoutFunction {
-  if (typeof options !== "object" || (options as unknown) === null) {
+  if (!isPlainObject(options)) {
     throw new TypeError(
-      `exponentialBackoff: options must be an object, got ${describeValue(options)}`,
+      `exponentialBackoff: options must be a plain object, got ${describeValue(options)}`,
     );
   }
   for (const key of Object.keys(options)) {
@@ -86,8 +91,23 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Res
     let delay = max;
     if (initial === 0) delay = 0;
     else if (step < capAt) delay = Math.min(max, initial * multiplier ** (step - 1));
-    return Math.round(delay * (1 - spread) + random() * delay * spread);
+    if (spread === 0) return Math.round(delay);
+    const r = random();
+    // Checked per value, not once: a source out of [0, 1) would push the delay past `max`.
+    if (typeof r !== "number" || !(r >= 0 && r < 1)) {
+      throw new RangeError(
+        `exponentialBackoff: random() must return a number in [0, 1), got ${describeValue(r)}`,
+      );
+    }
+    return Math.round(delay * (1 - spread) + r * delay * spread);
   };
+}
+
+/** An object literal (or `Object.create(null)`): not an array, a class instance or a function. */
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function finite(option: string, value: unknown, min: number): asserts value is number {

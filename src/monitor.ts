@@ -1,4 +1,5 @@
-import type { CircuitBreaker } from "./circuit-breaker.js";
+// A value import, used only inside methods: the class is defined by the time one is called.
+import { CircuitBreaker } from "./circuit-breaker.js";
 import { describeValue } from "./describe.js";
 import type { CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
@@ -17,12 +18,17 @@ import { CircuitBreakerState } from "./state.js";
 export class CircuitBreakerMonitor {
   readonly #breakers = new Map<string, CircuitBreaker>();
 
-  /** Adds a breaker; it must have a name no other breaker here has. */
+  /**
+   * Adds a breaker; it must be a {@link CircuitBreaker} with a name no other breaker here has.
+   * Anything else is a `TypeError`: the monitor reads each breaker's state and `toJSON()`.
+   */
   register(breaker: CircuitBreaker): void {
-    const name = (breaker as Partial<CircuitBreaker> | null)?.name;
-    if (typeof name !== "string") {
+    assertBreaker("register", breaker);
+    const name = breaker.name;
+    if (name === undefined) {
       throw new TypeError(
-        `only a named breaker can join a monitor; got ${describeValue(name)} as its name`,
+        "only a named breaker can join a monitor; got a CircuitBreaker with no name " +
+          "(give it the name option)",
       );
     }
     const existing = this.#breakers.get(name);
@@ -35,8 +41,12 @@ export class CircuitBreakerMonitor {
     this.#breakers.set(name, breaker);
   }
 
-  /** Removes a breaker; returns whether it was registered. */
+  /**
+   * Removes a breaker; returns whether it was registered. Anything but a {@link CircuitBreaker}
+   * is a `TypeError`.
+   */
   unregister(breaker: CircuitBreaker): boolean {
+    assertBreaker("unregister", breaker);
     const name = breaker.name;
     if (name === undefined || this.#breakers.get(name) !== breaker) return false;
     return this.#breakers.delete(name);
@@ -82,5 +92,11 @@ export class CircuitBreakerMonitor {
 
   #inState(state: CircuitBreakerState): CircuitBreaker[] {
     return this.getCircuits().filter((breaker) => breaker.state === state);
+  }
+}
+
+function assertBreaker(method: string, value: unknown): asserts value is CircuitBreaker {
+  if (!(value instanceof CircuitBreaker)) {
+    throw new TypeError(`monitor.${method} expects a CircuitBreaker, got ${describeValue(value)}`);
   }
 }

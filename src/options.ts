@@ -6,6 +6,7 @@ import type { CircuitBreakerListenerHooks, ListenerHook } from "./listener.js";
 import type { CircuitBreakerMonitor } from "./monitor.js";
 import type { RetryAfterExtractor } from "./retry-after-header.js";
 import type { CircuitBreakerSnapshot } from "./snapshot.js";
+import { isCircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { assertFunction } from "./validate.js";
 import type { WindowSpec } from "./outcome-window.js";
@@ -78,11 +79,17 @@ export interface CircuitBreakerOptions extends ReconfigurableOptions {
   storage?: CircuitBreakerStorage;
   /** The breaker's name, used in errors and required by a monitor. */
   name?: string;
-  /** Time source, epoch ms. Default `Date.now()`. */
+  /**
+   * Time source, epoch ms. Default `Date.now()`. Asked once at construction: `now()` must return
+   * a finite number.
+   */
   clock?: Clock;
   /** Receives listener errors; default `console.error`. */
   onListenerError?: ListenerErrorHandler;
-  /** A monitor to register the breaker in (it then needs a name). */
+  /**
+   * A monitor to register the breaker in (it then needs a name): a {@link CircuitBreakerMonitor}
+   * or any object with `register` and `unregister` methods.
+   */
   monitor?: CircuitBreakerMonitor;
   /** A state saved with `toJSON()` to start from (restarts, serverless). */
   initialState?: CircuitBreakerSnapshot;
@@ -154,28 +161,80 @@ export function validateOptions(options: unknown): asserts options is CircuitBre
     throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
   }
   const clock = given["clock"];
-  if (
-    clock !== undefined &&
-    (typeof clock !== "object" || clock === null || typeof (clock as Clock).now !== "function")
-  ) {
-    throw new TypeError(`clock must be an object with a now() method, got ${describeValue(clock)}`);
-  }
+  if (clock !== undefined) assertClock(clock);
   for (const key of ["exclude", "listeners"] as const) {
     const value = given[key];
     if (
       value !== undefined &&
-      (typeof value !== "object" || value === null || !(Symbol.iterator in value))
+      (typeof value !== "object" ||
+        value === null ||
+        typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function")
     ) {
       throw new TypeError(`${key} must be an array, got ${describeValue(value)}`);
     }
   }
-  const storage = given["storage"] as Partial<CircuitBreakerStorage> | undefined;
+  const storage = given["storage"];
+  if (storage !== undefined) assertStorage(storage);
+  const monitor = given["monitor"];
   if (
-    storage !== undefined &&
-    (typeof storage !== "object" || typeof storage.setState !== "function")
+    monitor !== undefined &&
+    (typeof monitor !== "object" ||
+      monitor === null ||
+      typeof (monitor as Partial<CircuitBreakerMonitor>).register !== "function" ||
+      typeof (monitor as Partial<CircuitBreakerMonitor>).unregister !== "function")
   ) {
     throw new TypeError(
+      "monitor must be a CircuitBreakerMonitor (an object with register and unregister " +
+        `methods), got ${describeValue(monitor)}`,
+    );
+  }
+}
+
+/**
+ * Checks the clock's shape, and asks it the time once: a clock answering with a `Date`, a string
+ * or `NaN` would make every time comparison false, and an open breaker would then run every call.
+ * Asked here once so that the per-call path need not check.
+ */
+function assertClock(clock: unknown): asserts clock is Clock {
+  if (typeof clock !== "object" || clock === null || typeof (clock as Clock).now !== "function") {
+    throw new TypeError(`clock must be an object with a now() method, got ${describeValue(clock)}`);
+  }
+  const now: unknown = (clock as Clock).now();
+  if (typeof now !== "number" || !Number.isFinite(now)) {
+    throw new TypeError(
+      `clock.now() must return epoch ms as a finite number, got ${describeValue(now)}`,
+    );
+  }
+}
+
+/** The methods of {@link CircuitBreakerStorage}: a breaker calls each of them. */
+const storageMethods = [
+  "incrementFailCounter",
+  "resetFailCounter",
+  "incrementSuccessCounter",
+  "setState",
+  "restore",
+  "acquireTrial",
+  "releaseTrial",
+] as const;
+
+function assertStorage(storage: unknown): asserts storage is CircuitBreakerStorage {
+  if (typeof storage !== "object" || storage === null) {
+    throw new TypeError(
       `storage must implement CircuitBreakerStorage, got ${describeValue(storage)}`,
+    );
+  }
+  for (const method of storageMethods) {
+    if (typeof (storage as Partial<CircuitBreakerStorage>)[method] !== "function") {
+      throw new TypeError(
+        `storage must implement CircuitBreakerStorage, got ${describeValue(storage)} without a ${method}() method`,
+      );
+    }
+  }
+  const state = (storage as Partial<CircuitBreakerStorage>).state;
+  if (!isCircuitBreakerState(state)) {
+    throw new TypeError(
+      `storage.state must be "closed", "open" or "half-open", got ${describeValue(state)}`,
     );
   }
 }

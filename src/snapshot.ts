@@ -25,12 +25,13 @@ export interface CircuitBreakerMetrics {
 export interface CircuitBreakerSnapshot {
   readonly name?: string | undefined;
   readonly state: CircuitBreakerState;
+  /** `"forced-open"` only with `state` `"open"`, as `forceOpen()` leaves it. */
   readonly mode?: CircuitBreakerMode | undefined;
   readonly failCounter?: number | undefined;
   readonly successCounter?: number | undefined;
-  /** Epoch ms of the last opening. */
+  /** Epoch ms of the last opening; required when `state` is `"open"`. */
   readonly openedAt?: number | undefined;
-  /** Epoch ms at which an open breaker admits its next trial. */
+  /** Epoch ms at which an open breaker admits its next trial; only with `state` `"open"`. */
   readonly retryAt?: number | undefined;
   /** Openings since last closed (the backoff attempt). */
   readonly openAttempts?: number | undefined;
@@ -47,7 +48,12 @@ export interface RestoredSnapshot {
   readonly window: unknown;
 }
 
-/** Checks a snapshot from `toJSON()` (perhaps after a JSON round trip) and names what is wrong. */
+/**
+ * Checks a snapshot from `toJSON()` (perhaps after a JSON round trip) and names what is wrong.
+ * Beyond each field's type, a snapshot must be one a breaker can be in: mode `"forced-open"`
+ * only with state `"open"`, state `"open"` only with `openedAt`, `retryAt` only with state
+ * `"open"` and not before `openedAt`.
+ */
 export function parseSnapshot(value: unknown): RestoredSnapshot {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(
@@ -77,6 +83,36 @@ export function parseSnapshot(value: unknown): RestoredSnapshot {
       `initialState.retryAt (${String(retryAt)}) is before initialState.openedAt (${String(openedAt)})`,
     );
   }
+  const open = state === CircuitBreakerState.OPEN;
+  // forceOpen() always leaves the state open: a forced-open breaker that says "closed" would
+  // reject every call while reporting itself healthy.
+  if (mode === CircuitBreakerMode.FORCED_OPEN && !open) {
+    throw new TypeError(
+      `initialState.mode "forced-open" needs initialState.state "open" (forceOpen() opens the breaker), got ${describeValue(state)}`,
+    );
+  }
+  // An open breaker's wait is measured from openedAt (retryAt alone cannot be restored, and an
+  // open state with neither would admit a trial at once): toJSON() of an opened breaker has it.
+  if (open && openedAt === undefined) {
+    throw new TypeError(
+      `initialState.openedAt is required when initialState.state is "open" (epoch ms of the opening, as toJSON() records it), got ${describeValue(given["openedAt"])}${retryAt === undefined ? "" : ` with retryAt ${String(retryAt)}`}`,
+    );
+  }
+  // Only an open breaker waits: a retryAt on any other state would be dropped without a word.
+  if (!open && retryAt !== undefined) {
+    throw new TypeError(
+      `initialState.retryAt applies only to state "open", got retryAt ${String(retryAt)} with state ${describeValue(state)}`,
+    );
+  }
+  const windowSnapshot = given["window"] ?? undefined;
+  if (
+    windowSnapshot !== undefined &&
+    (typeof windowSnapshot !== "object" || Array.isArray(windowSnapshot))
+  ) {
+    throw new TypeError(
+      `initialState.window must be a window snapshot from toJSON(), got ${describeValue(windowSnapshot)}`,
+    );
+  }
   const closed = state === CircuitBreakerState.CLOSED;
   return {
     stored: {
@@ -90,7 +126,7 @@ export function parseSnapshot(value: unknown): RestoredSnapshot {
       openAttempts: closed ? 0 : openAttempts,
     },
     mode,
-    window: given["window"],
+    window: windowSnapshot,
   };
 }
 
