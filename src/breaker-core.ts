@@ -478,7 +478,14 @@ export class BreakerCore implements CallGate, CallHost {
     this.mode = restored.mode;
     const spec = this.settings.window;
     if (spec !== undefined && restored.window !== undefined) {
-      this.setWindow(reshapeWindow(restoreWindow(restored.window, now), spec, now));
+      let window: FailureWindow;
+      try {
+        window = restoreWindow(restored.window, now);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new TypeError(`initialState.window: ${message}`, { cause: error });
+      }
+      this.setWindow(reshapeWindow(window, spec, now));
     }
     this.epoch = this.makeEpoch(this.storage.generation, this.storage.state);
   }

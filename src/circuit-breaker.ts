@@ -259,6 +259,7 @@ export class CircuitBreaker {
 
   /** Closes the breaker and resets its counters and window. */
   close(): void {
+    this.#releaseForcedOpen();
     if (this.#core.storage.state === CLOSED) {
       this.#core.storage.resetFailCounter();
       this.#core.window?.clear();
@@ -269,8 +270,14 @@ export class CircuitBreaker {
 
   /** Moves the breaker to half-open, keeping its failure count. */
   halfOpen(): void {
+    this.#releaseForcedOpen();
     if (this.#core.storage.state !== HALF_OPEN)
       this.#core.transition(HALF_OPEN, undefined, undefined);
+  }
+
+  /** Closing or half-opening by hand ends a forced opening: "closed" must mean calls run. */
+  #releaseForcedOpen(): void {
+    if (this.#core.mode === FORCED_OPEN) this.#core.setMode(ENABLED);
   }
 
   /** Lets every call through, still recording outcomes (metrics only); nothing trips. */
@@ -345,7 +352,9 @@ export class CircuitBreaker {
       failCounter: storage.failCounter,
       successCounter: this.successCounter,
       openedAt: storage.openedAt,
-      retryAt: this.retryAt,
+      // Opened with no recorded time (a storage made open): the next call is a trial, and a
+      // retryAt of "now" would pin a time that restoring cannot honour without openedAt.
+      retryAt: storage.openedAt === undefined ? undefined : this.retryAt,
       openAttempts: storage.openAttempts,
       window: window?.toJSON(),
       metrics: this.metrics,

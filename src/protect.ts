@@ -45,7 +45,19 @@ export interface Protect {
     descriptor: PropertyDescriptor,
   ): PropertyDescriptor;
   /** A decorator with options: `@breaker.protect({ ignoreOnCall: false })`. */
-  (options: ProtectOptions): <F extends AnyFunction>(fn: F, context?: unknown) => Guarded<F>;
+  (options: ProtectOptions): ProtectDecorator;
+}
+
+/** What `protect(options)` returns: a method decorator, standard or legacy, or a wrapper factory. */
+export interface ProtectDecorator {
+  /** A standard (TC39) method decorator, or a plain wrapper: `protect(options)(fn)`. */
+  <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext): Guarded<F>;
+  /** A legacy (`experimentalDecorators`) method decorator. */
+  (
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: PropertyDescriptor,
+  ): PropertyDescriptor;
 }
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {
@@ -88,29 +100,36 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
     return guarded;
   };
 
+  const decorate = (key: unknown, descriptor: PropertyDescriptor, options: unknown) => {
+    if (typeof descriptor.value !== "function") {
+      throw new TypeError(
+        `@protect decorates methods; ${describeValue(key)} is ${describeValue(descriptor.value)}`,
+      );
+    }
+    return { ...descriptor, value: wrap(descriptor.value, options) };
+  };
+
   return function protect(first: unknown, second?: unknown, third?: unknown): unknown {
+    // Legacy decorator: (prototype or, for a static method, the constructor, key, descriptor).
+    // Checked first: a static method's target is a function, like `protect(fn, options)`'s.
+    if (isLegacyDecoratorCall(first, second, third)) return decorate(second, third, undefined);
     if (typeof first === "function") {
       // Standard decorator: (method, context); plain use: (fn, options?).
       if (isDecoratorContext(second)) return wrap(first, undefined);
       return wrap(first, second);
     }
-    if (isPropertyDescriptor(third)) {
-      if (typeof third.value !== "function") {
-        throw new TypeError(
-          `@protect decorates methods; ${describeValue(second)} is ${describeValue(third.value)}`,
-        );
-      }
-      return { ...third, value: wrap(third.value, undefined) };
-    }
     if (second === undefined && typeof first === "object" && first !== null) {
       readOptions(first);
-      return (fn: unknown, context?: unknown) => {
+      return (value: unknown, context?: unknown, descriptor?: unknown) => {
+        if (isLegacyDecoratorCall(value, context, descriptor)) {
+          return decorate(context, descriptor, first);
+        }
         if (context !== undefined && !isDecoratorContext(context)) {
           throw new TypeError(
             `protect(options) returns a decorator; got ${describeValue(context)}`,
           );
         }
-        return wrap(fn, first);
+        return wrap(value, first);
       };
     }
     throw new TypeError(`protect expects a function, got ${describeValue(first)}`);
@@ -142,7 +161,24 @@ function isDecoratorContext(value: unknown): boolean {
 }
 
 function isPropertyDescriptor(value: unknown): value is PropertyDescriptor {
-  return typeof value === "object" && value !== null && ("value" in value || "get" in value);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    ("value" in value || "get" in value || "set" in value)
+  );
+}
+
+/** `(target, key, descriptor)`: how `experimentalDecorators` calls a method decorator. */
+function isLegacyDecoratorCall(
+  target: unknown,
+  key: unknown,
+  descriptor: unknown,
+): descriptor is PropertyDescriptor {
+  return (
+    (typeof target === "function" || (typeof target === "object" && target !== null)) &&
+    (typeof key === "string" || typeof key === "symbol") &&
+    isPropertyDescriptor(descriptor)
+  );
 }
 
 type Iterate = (
@@ -151,7 +187,11 @@ type Iterate = (
   inner: Iterator<unknown> & AsyncIterator<unknown>,
 ) => unknown;
 
-/** Admission happens when the generator is created; the outcome is decided by its iteration. */
+/**
+ * Admission is checked when the generator is created; the outcome is decided by its iteration.
+ * A half-open trial slot is held only while the generator runs: one created and never iterated
+ * would otherwise hold it for good, since nothing but its iteration can release it.
+ */
 function guardGenerator(
   gate: CallGate,
   fn: (...args: never[]) => unknown,
@@ -167,17 +207,34 @@ function guardGenerator(
     } catch (error) {
       throw gate.settleFailure(epoch, error);
     }
+    // The slot admission took is given back; the first next() asks for one again.
+    if (!epoch.direct) gate.settleNeutral(epoch, undefined);
     return iterate(gate, epoch, inner);
   };
 }
 
+/**
+ * The epoch a generator's iteration runs under, asked at its first next(): the creation's when
+ * that needed no trial slot (closed or disabled), as a call admitted then; otherwise a fresh
+ * admission, which takes a trial slot or refuses.
+ */
+function startEpoch(gate: CallGate, created: Epoch): Epoch {
+  if (created.direct) return created;
+  const epoch = gate.admitReported();
+  if (epoch instanceof Error) throw epoch;
+  return epoch;
+}
+
 // iterateSync and iterateAsync are twins on purpose: a generator body is either sync or async,
-// and `yield*` cannot be shared across the two.
+// and `yield*` cannot be shared across the two. Their bodies start at the first next(): a throw()
+// or return() before it ends the generator without running the inner one, as on any generator,
+// and so takes no trial slot and records nothing.
 function* iterateSync(
   gate: CallGate,
-  epoch: Epoch,
+  created: Epoch,
   inner: Iterator<unknown>,
 ): Generator<unknown, unknown, unknown> {
+  const epoch = startEpoch(gate, created);
   let settled = false;
   try {
     const value: unknown = yield* { [Symbol.iterator]: () => inner };
@@ -196,9 +253,10 @@ function* iterateSync(
 
 async function* iterateAsync(
   gate: CallGate,
-  epoch: Epoch,
+  created: Epoch,
   inner: AsyncIterator<unknown>,
 ): AsyncGenerator<unknown, unknown, unknown> {
+  const epoch = startEpoch(gate, created);
   let settled = false;
   try {
     const value: unknown = yield* { [Symbol.asyncIterator]: () => inner };

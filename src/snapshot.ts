@@ -29,7 +29,7 @@ export interface CircuitBreakerSnapshot {
   readonly mode?: CircuitBreakerMode | undefined;
   readonly failCounter?: number | undefined;
   readonly successCounter?: number | undefined;
-  /** Epoch ms of the last opening; required when `state` is `"open"`. */
+  /** Epoch ms of the last opening; required with `retryAt`. Open without either: trial next. */
   readonly openedAt?: number | undefined;
   /** Epoch ms at which an open breaker admits its next trial; only with `state` `"open"`. */
   readonly retryAt?: number | undefined;
@@ -51,8 +51,8 @@ export interface RestoredSnapshot {
 /**
  * Checks a snapshot from `toJSON()` (perhaps after a JSON round trip) and names what is wrong.
  * Beyond each field's type, a snapshot must be one a breaker can be in: mode `"forced-open"`
- * only with state `"open"`, state `"open"` only with `openedAt`, `retryAt` only with state
- * `"open"` and not before `openedAt`.
+ * only with state `"open"`, `retryAt` only with state `"open"` and `openedAt`, and not before
+ * `openedAt`.
  */
 export function parseSnapshot(value: unknown): RestoredSnapshot {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -91,11 +91,11 @@ export function parseSnapshot(value: unknown): RestoredSnapshot {
       `initialState.mode "forced-open" needs initialState.state "open" (forceOpen() opens the breaker), got ${describeValue(state)}`,
     );
   }
-  // An open breaker's wait is measured from openedAt (retryAt alone cannot be restored, and an
-  // open state with neither would admit a trial at once): toJSON() of an opened breaker has it.
-  if (open && openedAt === undefined) {
+  // An open breaker's wait is measured from openedAt: retryAt alone cannot be restored. Open
+  // with neither is a storage made open without a time, whose next call is a trial.
+  if (open && openedAt === undefined && retryAt !== undefined) {
     throw new TypeError(
-      `initialState.openedAt is required when initialState.state is "open" (epoch ms of the opening, as toJSON() records it), got ${describeValue(given["openedAt"])}${retryAt === undefined ? "" : ` with retryAt ${String(retryAt)}`}`,
+      `initialState.openedAt is required with initialState.retryAt ${String(retryAt)} (epoch ms of the opening, as toJSON() records it), got ${describeValue(given["openedAt"])}`,
     );
   }
   // Only an open breaker waits: a retryAt on any other state would be dropped without a word.

@@ -155,16 +155,37 @@ describe("initialState must be a state a breaker can be in", () => {
     expect(second.retryAt).toBe(6_000);
   });
 
-  it("refuses an open snapshot without openedAt, naming it", () => {
+  it("refuses a retryAt without openedAt, naming both", () => {
     expect(restore({ state: "open", retryAt: 1_000_000 })).toThrow(
       new TypeError(
-        'initialState.openedAt is required when initialState.state is "open" (epoch ms of the opening, as toJSON() records it), got undefined with retryAt 1000000',
+        "initialState.openedAt is required with initialState.retryAt 1000000 (epoch ms of the opening, as toJSON() records it), got undefined",
       ),
     );
-    expect(restore({ state: "open", openedAt: null })).toThrow(
-      /initialState\.openedAt is required when initialState\.state is "open" .*got null$/,
-    );
-    expect(restore({ state: "open", mode: "forced-open" })).toThrow(/initialState\.openedAt/);
+  });
+
+  it("an open snapshot with no time at all is a storage made open: the next call is a trial", async () => {
+    const breaker = restore({ state: "open", openedAt: null })();
+    expect(breaker.state).toBe("open");
+    expect(await breaker.call(() => "trial")).toBe("trial");
+    expect(breaker.state).toBe("closed");
+  });
+
+  it("toJSON of a breaker over a storage made open restores to the same", async () => {
+    const original = new CircuitBreaker({ storage: new CircuitMemoryStorage("open") });
+    const snapshot = JSON.parse(JSON.stringify(original)) as CircuitBreakerSnapshot;
+    expect(snapshot.retryAt).toBeUndefined();
+    const restored = new CircuitBreaker({ initialState: snapshot });
+    expect(restored.state).toBe("open");
+    expect(await restored.call(() => "trial")).toBe("trial");
+  });
+
+  it("a bad window inside a snapshot is named as part of initialState", () => {
+    expect(
+      restore(
+        { state: "closed", window: { kind: "time", duration: -5, buckets: 1, data: [] } },
+        { window: { calls: 10 } },
+      ),
+    ).toThrow(/^initialState\.window: window\.duration/);
   });
 
   it("an open snapshot with openedAt keeps its retryAt", () => {
@@ -258,4 +279,18 @@ describe("exponentialBackoff", () => {
       ],
     ]);
   });
+});
+
+describe("a forced opening ends with manual control", () => {
+  it.each(["close", "halfOpen"] as const)(
+    "%s() after forceOpen() re-enables the breaker",
+    (action) => {
+      const breaker = new CircuitBreaker();
+      breaker.forceOpen();
+      breaker[action]();
+      expect(breaker.mode).toBe("enabled");
+      const snapshot = JSON.parse(JSON.stringify(breaker)) as CircuitBreakerSnapshot;
+      expect(() => new CircuitBreaker({ initialState: snapshot })).not.toThrow();
+    },
+  );
 });
