@@ -40,8 +40,8 @@ export interface CallGate {
   settleSuccess(epoch: Epoch): void;
   /** Records a failure and returns what the caller should get: the error, or a trip's error. */
   settleFailure(epoch: Epoch, error: unknown): unknown;
-  /** Records neither outcome; frees a trial slot. */
-  settleNeutral(epoch: Epoch, reason: NeutralReason): void;
+  /** Records neither outcome; frees a trial slot. `reason` `undefined`: no `neutral` event. */
+  settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void;
   /**
    * The epoch under which a call with these `args` may take the shortest path (no options
    * argument, nothing to set up), or `undefined`. The caller then runs the function itself, so

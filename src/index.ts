@@ -34,4 +34,4 @@ export {
 export type { WindowSpec, WindowSnapshot } from "./outcome-window.js";
 export type { Clock } from "./clock.js";
 export type { ExcludedException, ExcludedErrorClass, ExcludePredicate } from "./exclusions.js";
-export type { Guarded, Protect, ProtectOptions } from "./protect.js";
+export type { Guarded, Protect, ProtectDecorator, ProtectOptions } from "./protect.js";

@@ -51,7 +51,7 @@ export interface Protect {
 /** What `protect(options)` returns: a method decorator, standard or legacy, or a wrapper factory. */
 export interface ProtectDecorator {
   /** A standard (TC39) method decorator, or a plain wrapper: `protect(options)(fn)`. */
-  <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext): Guarded<F>;
+  <F extends AnyFunction>(fn: F, context?: unknown): Guarded<F>;
   /** A legacy (`experimentalDecorators`) method decorator. */
   (
     target: object,
@@ -207,7 +207,8 @@ function guardGenerator(
     } catch (error) {
       throw gate.settleFailure(epoch, error);
     }
-    // The slot admission took is given back; the first next() asks for one again.
+    // The slot admission took is given back, with no listener event (nothing ended); the first
+    // next() asks for one again.
     if (!epoch.direct) gate.settleNeutral(epoch, undefined);
     return iterate(gate, epoch, inner);
   };
