@@ -73,6 +73,11 @@ export class BreakerCore implements CallGate, CallHost {
   epoch: Epoch | undefined;
   /** Calls whose work has not settled yet (for `maxConcurrentCalls`). */
   active = 0;
+  /**
+   * Shortest-path calls whose promise has not settled yet: counted where they are handed to the
+   * epoch's reactions, uncounted by them. With `active`, what `inFlight` reports.
+   */
+  pending = 0;
   queue: TrialQueue | undefined;
   /** Queue waiters woken to retry, each holding a trial slot until it does. */
   reserved = 0;
@@ -197,13 +202,17 @@ export class BreakerCore implements CallGate, CallHost {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
       return Promise.reject(this.settleFailure(epoch, error, false));
     }
-    if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
+    if (result instanceof Promise) {
+      this.pending++;
+      return result.then(epoch.onFulfilled, epoch.onRejected);
+    }
     return this.settleValue(epoch, result);
   }
 
   /** Settles a call whose function returned something other than a native promise. */
   settleValue(epoch: Epoch, result: unknown): Promise<unknown> {
     if (isThenable(result)) {
+      this.pending++;
       return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
     }
     this.settleSuccess(epoch, false);
@@ -412,10 +421,12 @@ export class BreakerCore implements CallGate, CallHost {
         settings.fallback === undefined &&
         !this.listeners.hasBeforeCall,
       onFulfilled: (value) => {
+        this.pending--;
         this.settleSuccess(epoch, false);
         return value;
       },
       onRejected: (error) => {
+        this.pending--;
         throw this.settleFailure(epoch, error, false);
       },
     };

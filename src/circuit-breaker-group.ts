@@ -46,10 +46,11 @@ const ESCAPED_KEY = /^_*overflow$/;
  * One breaker per key (host, tenant, route), from shared options, created on first use.
  *
  * Memory is bounded by `maxKeys`, and breakers idle for `idleTimeout` are evicted. Eviction only
- * ever takes a *clean* breaker: enabled, closed, no consecutive failures and no failure in its
- * window. A breaker that holds failures or is open stays, so flooding the group with new keys
- * cannot wipe a failing key's history. When the group is full and none of the oldest breakers
- * is clean, new keys share one overflow breaker (`${name}:overflow`) until room frees up.
+ * ever takes a *clean* breaker: enabled, closed, no call in flight, no consecutive failures and
+ * no failure in its window. A breaker that holds failures, has a call in flight or is open
+ * stays, so flooding the group with new keys cannot wipe a failing key's history. When the
+ * group is full and none of the oldest breakers is clean, new keys share one overflow breaker
+ * (`${name}:overflow`) until room frees up.
  *
  * Each key's breaker is named `${name}:${key}`, except that a key made of underscores followed
  * by `overflow` (`overflow`, `_overflow`, …) gets one more underscore (`${name}:_overflow`), so
@@ -237,9 +238,13 @@ export class CircuitBreakerGroup {
   }
 }
 
-/** Nothing to lose: enabled, closed, no consecutive failures, no failure in the window. */
+/**
+ * Nothing to lose: enabled, closed, no call in flight (its outcome would land on an evicted
+ * breaker), no consecutive failures, no failure in the window.
+ */
 function isClean(breaker: CircuitBreaker): boolean {
   return (
+    breaker.inFlight === 0 &&
     breaker.mode === CircuitBreakerMode.ENABLED &&
     breaker.state === CircuitBreakerState.CLOSED &&
     breaker.failCounter === 0 &&

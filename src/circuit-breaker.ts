@@ -145,6 +145,14 @@ export class CircuitBreaker {
     return retryAt === undefined ? undefined : Math.max(0, retryAt - this.#core.clock.now());
   }
 
+  /**
+   * Calls started whose outcome is still to come: their promise (or, with a timeout or a
+   * concurrency limit, their work) has not settled. Guarded generators are not counted.
+   */
+  get inFlight(): number {
+    return this.#core.active + this.#core.pending;
+  }
+
   /** What the failure-rate window holds now (zeros without a window). */
   get metrics(): CircuitBreakerMetrics {
     const window = this.#core.window;
@@ -194,6 +202,7 @@ export class CircuitBreaker {
         return Promise.reject(core.settleFailure(epoch, error));
       }
       if (result instanceof Promise) {
+        core.pending++;
         return result.then(epoch.onFulfilled, epoch.onRejected) as Promise<Awaited<Result>>;
       }
       return core.settleValue(epoch, result) as Promise<Awaited<Result>>;

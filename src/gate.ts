@@ -34,6 +34,8 @@ export const EXCLUDED = 2;
 
 /** A breaker's call path, handed to the wrappers that `protect` builds. Internal. */
 export interface CallGate {
+  /** Shortest-path calls handed to an epoch's reactions and not settled yet. */
+  pending: number;
   /** Admits a call (an epoch) or refuses it (the error to raise, already reported). */
   admitReported(): Epoch | Error;
   beforeCall(fn: (...args: never[]) => unknown, args: readonly unknown[]): void;

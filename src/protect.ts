@@ -90,7 +90,10 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
           return Promise.reject(gate.settleFailure(epoch, error));
         }
-        if (result instanceof Promise) return result.then(epoch.onFulfilled, epoch.onRejected);
+        if (result instanceof Promise) {
+          gate.pending++;
+          return result.then(epoch.onFulfilled, epoch.onRejected);
+        }
         return gate.settleValue(epoch, result);
       };
     }

@@ -180,3 +180,56 @@ describe("the idle sweep", () => {
     expect(g.has("k16")).toBe(false);
   });
 });
+
+describe("breakers with calls in flight", () => {
+  function later<T>() {
+    let settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
+    const promise = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+    return { promise, ...settle };
+  }
+
+  it("a flood of keys does not evict a key whose call is in flight; its failure counts", async () => {
+    const { g } = group({ maxKeys: 10 });
+    const work = later<never>();
+    const pending = g.call("victim", () => work.promise).catch((e: unknown) => e);
+    expect(g.get("victim").inFlight).toBe(1);
+    for (let i = 0; i < 20; i++) g.get(`flood-${String(i)}`);
+    expect(g.has("victim")).toBe(true);
+    work.reject(new Error("upstream down"));
+    await pending;
+    const victim = g.get("victim");
+    expect(victim.inFlight).toBe(0);
+    expect(victim.state).toBe("open");
+    expect(victim.failCounter).toBe(1);
+  });
+
+  it.each([
+    ["call", (b: CircuitBreaker, fn: () => Promise<unknown>) => b.call(fn)],
+    ["protect", (b: CircuitBreaker, fn: () => Promise<unknown>) => b.protect(fn)()],
+    ["a thenable", (b: CircuitBreaker, fn: () => Promise<unknown>) => b.call(() => thenable(fn()))],
+    ["callTimeout", (b: CircuitBreaker, fn: () => Promise<unknown>) => b.call(fn)],
+    ["maxConcurrentCalls", (b: CircuitBreaker, fn: () => Promise<unknown>) => b.call(fn)],
+  ] as const)("the idle sweep keeps a breaker whose call runs through %s", async (path, run) => {
+    const { g, time } = group({
+      maxKeys: 10,
+      ...(path === "callTimeout" ? { callTimeout: 1e9 } : {}),
+      ...(path === "maxConcurrentCalls" ? { maxConcurrentCalls: 5 } : {}),
+    });
+    // A first call takes the breaker's longer path; the one in flight, the shortest it can.
+    expect(await run(g.get("slow"), () => Promise.resolve("done"))).toBe("done");
+    const work = later<string>();
+    const pending = run(g.get("slow"), () => work.promise);
+    time.now = 1_000;
+    expect(g.evictIdle()).toBe(0);
+    expect(g.has("slow")).toBe(true);
+    work.resolve("done");
+    expect(await pending).toBe("done");
+    expect(g.get("slow").inFlight).toBe(0);
+    time.now = 2_000;
+    expect(g.evictIdle()).toBe(1);
+  });
+});
+
+function thenable<T>(promise: Promise<T>): PromiseLike<T> {
+  return { then: (onFulfilled, onRejected) => promise.then(onFulfilled, onRejected) };
+}
