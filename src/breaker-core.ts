@@ -29,9 +29,8 @@ import type { Settings } from "./settings.js";
 import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
-import { isThenable } from "./thenable.js";
-import { TrialQueue } from "./trial-queue.js";
-import { ChangeNotifier } from "./wait.js";
+import { adoptThenable } from "./thenable.js";
+import { WaitingRoom } from "./waiting-room.js";
 import { failureVerdict, rateVerdict } from "./trip-conditions.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
@@ -78,11 +77,9 @@ export class BreakerCore implements CallGate, CallHost {
    * epoch's reactions, uncounted by them. With `active`, what `inFlight` reports.
    */
   pending = 0;
-  queue: TrialQueue | undefined;
-  /** Queue waiters woken to retry, each holding a trial slot until it does. */
-  reserved = 0;
+  /** Callers waiting on this breaker: for a trial slot, for its next change. */
+  readonly room: WaitingRoom;
   #deadlines: DeadlineQueue | undefined;
-  #changes: ChangeNotifier | undefined;
   /** The storage generation `#implied` was computed for (see `#unrecordedDuration`). */
   #impliedFor = -1;
   #implied = 0;
@@ -96,6 +93,9 @@ export class BreakerCore implements CallGate, CallHost {
     this.exclusions = parts.exclusions;
     this.given = parts.given;
     this.settings = parts.settings;
+    this.room = new WaitingRoom(parts.storage, () => {
+      this.#storageChanged();
+    });
   }
 
   /** The one timer queue for this breaker's call deadlines, made on first use. */
@@ -103,12 +103,25 @@ export class BreakerCore implements CallGate, CallHost {
     return (this.#deadlines ??= new DeadlineQueue());
   }
 
+  /** The count of changes so far, for a rejection to tell later whether one has come since. */
+  get changeCount(): number {
+    return this.room.changeCount;
+  }
+
   /**
    * Resolves at the next change that may let a refused call in: a state change, a freed trial
-   * slot, a change of mode. Holds no timer; an aborted `signal` rejects.
+   * slot, a change of mode; at once if one came after `since` (a `changeCount`). Holds no timer;
+   * an aborted `signal` rejects.
    */
-  nextChange(signal: AbortSignal | undefined): Promise<void> {
-    return (this.#changes ??= new ChangeNotifier()).wait(signal);
+  nextChange(signal: AbortSignal | undefined, since?: number): Promise<void> {
+    // A change another breaker made to a shared storage counts too.
+    if (this.epoch !== undefined && this.epoch.generation !== this.storage.generation) this.sync();
+    return this.room.nextChange(signal, since);
+  }
+
+  /** The state as the breaker reports it: forced open is open, whatever a shared storage says. */
+  get reportedState(): CircuitBreakerState {
+    return this.mode === FORCED_OPEN ? OPEN : this.storage.state;
   }
 
   /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or forced open). */
@@ -202,18 +215,16 @@ export class BreakerCore implements CallGate, CallHost {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
       return Promise.reject(this.settleFailure(epoch, error, false));
     }
-    if (result instanceof Promise) {
-      this.pending++;
-      return result.then(epoch.onFulfilled, epoch.onRejected);
-    }
     return this.settleValue(epoch, result);
   }
 
   /** Settles a call whose function returned something other than a native promise. */
   settleValue(epoch: Epoch, result: unknown): Promise<unknown> {
-    if (isThenable(result)) {
+    const work = adoptThenable(result);
+    if (work !== undefined) {
+      const settled = work.then(epoch.onFulfilled, epoch.onRejected);
       this.pending++;
-      return Promise.resolve(result).then(epoch.onFulfilled, epoch.onRejected);
+      return settled;
     }
     this.settleSuccess(epoch, false);
     return Promise.resolve(result);
@@ -227,7 +238,8 @@ export class BreakerCore implements CallGate, CallHost {
 
   admit(reserved: boolean): Epoch | CircuitBreakerError {
     // A woken waiter's reservation ends with this answer, whatever it is.
-    if (reserved && this.reserved > 0) this.reserved--;
+    const room = this.room;
+    if (reserved && room.reserved > 0) room.reserved--;
     if (this.mode === FORCED_OPEN) {
       return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
     }
@@ -244,7 +256,7 @@ export class BreakerCore implements CallGate, CallHost {
     }
     const limit = this.settings.halfOpenMaxCalls;
     // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
-    const waiting = reserved ? 0 : this.reserved + (this.queue?.length ?? 0);
+    const waiting = reserved ? 0 : room.reserved + room.queued;
     if (waiting < limit && storage.acquireTrial(epoch.generation, limit - waiting)) return epoch;
     return this.reject(
       `Circuit breaker${this.label()} is half-open with all ${String(limit)} trial slots taken`,
@@ -256,6 +268,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     // A late success (admitted in an earlier generation) is reported but decides nothing.
     if (epoch.generation !== storage.generation) {
+      this.#catchUp();
       this.listeners.success(this.breaker);
       return;
     }
@@ -277,7 +290,7 @@ export class BreakerCore implements CallGate, CallHost {
     if (storage.incrementSuccessCounter() >= this.settings.successThreshold) {
       this.transition(CLOSED, undefined, undefined);
     } else {
-      this.wakeWaiter();
+      this.room.wakeOne();
     }
     this.listeners.success(this.breaker);
   }
@@ -298,6 +311,7 @@ export class BreakerCore implements CallGate, CallHost {
     }
     const storage = this.storage;
     if (epoch.generation !== storage.generation) {
+      this.#catchUp();
       this.listeners.failure(this.breaker, error);
       return error;
     }
@@ -329,13 +343,11 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void {
-    if (
-      epoch.state === HALF_OPEN &&
-      !epoch.disabled &&
-      epoch.generation === this.storage.generation
-    ) {
+    if (epoch.generation !== this.storage.generation) {
+      this.#catchUp();
+    } else if (epoch.state === HALF_OPEN && !epoch.disabled) {
       this.storage.releaseTrial(epoch.generation);
-      this.wakeWaiter();
+      this.room.wakeOne();
     }
     if (reason !== undefined) this.listeners.neutral(this.breaker, reason);
   }
@@ -362,7 +374,7 @@ export class BreakerCore implements CallGate, CallHost {
     return createRejection(
       this.breaker,
       message,
-      { breaker: this.name, state: this.storage.state, retryAt, clock: this.clock },
+      { breaker: this.name, state: this.reportedState, retryAt, clock: this.clock },
       // No time to wait for (half-open and full, forced open): the next change is the time.
       retryAt === undefined ? this : undefined,
     );
@@ -380,9 +392,17 @@ export class BreakerCore implements CallGate, CallHost {
     const epoch = this.makeEpoch(storage.generation, state);
     this.epoch = epoch;
     if (state === CLOSED) this.window?.clear();
-    this.#wakeAll();
+    this.room.wakeAll();
     if (from !== state) this.listeners.stateChange(this.breaker, from, state);
     return epoch;
+  }
+
+  /**
+   * A late result found the storage moved on: if this breaker has not seen that yet (another
+   * breaker moved a shared storage), catch up now, so its waiters hear of it.
+   */
+  #catchUp(): void {
+    if (this.epoch?.generation !== this.storage.generation) this.sync();
   }
 
   /** Catches up with a storage that changed under this breaker (another breaker, another process). */
@@ -391,7 +411,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     const epoch = this.makeEpoch(storage.generation, storage.state);
     this.epoch = epoch;
-    this.#wakeAll();
+    this.room.wakeAll();
     if (previous !== undefined && previous.state !== epoch.state) {
       if (epoch.state === CLOSED) this.window?.clear();
       this.listeners.stateChange(this.breaker, previous.state, epoch.state);
@@ -451,7 +471,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     this.epoch = this.makeEpoch(storage.generation, storage.state);
     if (from !== mode) {
-      this.#wakeAll();
+      this.room.wakeAll();
       this.listeners.modeChange(this.breaker, from, mode);
     }
   }
@@ -461,25 +481,24 @@ export class BreakerCore implements CallGate, CallHost {
     this.windowNeedsTime = window?.kind === "time";
   }
 
-  /** A trial slot came free: the oldest queued caller may take it. */
-  wakeWaiter(): void {
-    const queue = this.queue;
-    if (queue !== undefined && queue.length !== 0 && queue.wakeOne()) this.reserved++;
-    this.#changes?.notify();
-  }
-
-  /** Anything may have changed: every queued caller retries, and no reservation stands. */
-  #wakeAll(): void {
-    this.reserved = 0;
-    this.queue?.wakeAll();
-    this.#changes?.notify();
+  /**
+   * The storage announced a change (another breaker's, or this one's own, heard late): catch up
+   * with a new generation, or let a waiter take a trial slot given back.
+   */
+  #storageChanged(): void {
+    const storage = this.storage;
+    if (this.epoch?.generation !== storage.generation) {
+      this.sync();
+      return;
+    }
+    if (storage.trialCalls + this.room.reserved < this.settings.halfOpenMaxCalls) {
+      this.room.wakeOne();
+    }
   }
 
   /** A woken waiter that will not retry (its signal aborted, no concurrency slot) frees its slot. */
   cancelReservation(): void {
-    if (this.reserved === 0) return;
-    this.reserved--;
-    this.wakeWaiter();
+    this.room.cancelReservation();
   }
 
   restore(snapshot: CircuitBreakerSnapshot): void {
@@ -516,8 +535,7 @@ export class BreakerCore implements CallGate, CallHost {
     if (size === 0 || !(refusal instanceof CircuitBreakerError) || refusal.state !== HALF_OPEN) {
       return undefined;
     }
-    const queue = (this.queue ??= new TrialQueue());
-    return queue.length < size ? queue.wait(signal) : undefined;
+    return this.room.queued < size ? this.room.enqueue(signal) : undefined;
   }
 
   refuse(error: Error): void {

@@ -53,7 +53,7 @@ export class CircuitBreaker {
     const onListenerError =
       options.onListenerError ??
       ((error: unknown, hook: string) => {
-        console.error(`aiobreaker: listener hook ${hook} failed`, error);
+        console.error(`aiobreaker: ${describeErrorSource(hook)}`, error);
       });
     const listeners = new ListenerSet(onListenerError);
     const settings = resolveSettings(given);
@@ -83,7 +83,7 @@ export class CircuitBreaker {
 
   /** The current state, as the storage holds it. Open stays open until a call after `retryAt`. */
   get state(): CircuitBreakerState {
-    return this.#core.storage.state;
+    return this.#core.reportedState;
   }
 
   /** `"enabled"`, `"disabled"` (metrics only) or `"forced-open"`. */
@@ -98,7 +98,7 @@ export class CircuitBreaker {
 
   /** Consecutive successes in half-open; 0 in any other state. */
   get successCounter(): number {
-    return this.#core.storage.state === HALF_OPEN ? this.#core.storage.successCounter : 0;
+    return this.#core.reportedState === HALF_OPEN ? this.#core.storage.successCounter : 0;
   }
 
   /** Consecutive failures that trip; `undefined` when a window decides alone. */
@@ -202,8 +202,16 @@ export class CircuitBreaker {
         return Promise.reject(core.settleFailure(epoch, error));
       }
       if (result instanceof Promise) {
+        let settled: Promise<unknown>;
+        try {
+          settled = result.then(epoch.onFulfilled, epoch.onRejected);
+        } catch (error) {
+          // A promise whose own `then` throws: the call failed, and nothing is left pending.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+          return Promise.reject(core.settleFailure(epoch, error));
+        }
         core.pending++;
-        return result.then(epoch.onFulfilled, epoch.onRejected) as Promise<Awaited<Result>>;
+        return settled as Promise<Awaited<Result>>;
       }
       return core.settleValue(epoch, result) as Promise<Awaited<Result>>;
     }
@@ -235,14 +243,28 @@ export class CircuitBreaker {
     this.#core.listeners.beforeCall(this, fn, args);
     const start = this.#core.settings.slowCallDuration === undefined ? 0 : this.#core.clock.now();
     let result: Result;
+    let thenable: boolean;
     try {
       result = fn(...args);
+      thenable = isThenable(result);
     } catch (error) {
       throw this.#core.settleFailure(epoch, error, this.#core.isSlow(start));
     }
-    if (isThenable(result)) {
+    if (thenable) {
       this.#core.settleNeutral(epoch, undefined);
-      // The thenable is the cause: its outcome is the caller's to handle, never dropped here.
+      if (result instanceof Promise) {
+        // Its rejection must not crash the process once the caller has handled the TypeError,
+        // nor vanish: it goes where listener errors go. (A foreign thenable is left untouched:
+        // calling its `then` may start work, as a lazy query builder's does.)
+        try {
+          result.then(undefined, (error: unknown) => {
+            this.#core.listeners.report(error, "callSync");
+          });
+        } catch {
+          // A promise whose own `then` throws cannot be watched; the caller holds it as `cause`.
+        }
+      }
+      // The thenable is the cause: its outcome stays the caller's to observe.
       throw new TypeError(
         `callSync got a thenable from ${describeValue(fn)}; use call() for asynchronous functions`,
         { cause: result },
@@ -344,10 +366,16 @@ export class CircuitBreaker {
       // Opened under the number: switching to a backoff must not end this opening early.
       core.pinOpenDuration(previous);
     }
+    const addedSlots = settings.halfOpenMaxCalls - core.settings.halfOpenMaxCalls;
     core.given = given;
     core.settings = settings;
     core.setWindow(window);
     core.refreshEpoch();
+    // New trial slots are free at once: as many queued callers may take them.
+    if (addedSlots > 0) {
+      const wakes = Math.min(addedSlots, Math.max(1, core.room.queued));
+      for (let wake = 0; wake < wakes; wake++) core.room.wakeOne();
+    }
   }
 
   /** The breaker as plain JSON, to watch it or to start another from (`initialState`). */
@@ -356,7 +384,7 @@ export class CircuitBreaker {
     const window = this.#core.window;
     return {
       name: this.#core.name,
-      state: storage.state,
+      state: this.#core.reportedState,
       mode: this.#core.mode,
       failCounter: storage.failCounter,
       successCounter: this.successCounter,
@@ -423,6 +451,21 @@ export class CircuitBreaker {
 
 function sameWindow(a: object, b: object | undefined): boolean {
   return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Where a reported error came from, for the default `onListenerError`. */
+function describeErrorSource(source: string): string {
+  switch (source) {
+    case "exclude":
+      return "an exclude predicate failed";
+    case "resetTimeout":
+    case "retryAfterFrom":
+      return `the ${source} function failed`;
+    case "callSync":
+      return "a promise that callSync refused rejected";
+    default:
+      return `listener hook ${source} failed`;
+  }
 }
 
 function notAFunction(method: string, value: unknown): TypeError {

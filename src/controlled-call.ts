@@ -6,7 +6,7 @@ import { COUNTED, type Epoch, type FailureKind } from "./gate.js";
 import type { NeutralReason } from "./listener.js";
 import type { Fallback } from "./options.js";
 import type { Settings } from "./settings.js";
-import { isThenable } from "./thenable.js";
+import { adoptThenable } from "./thenable.js";
 import { isAbortSignal } from "./wait.js";
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -127,11 +127,12 @@ export function runTimed(
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
     return Promise.reject(host.settleFailure(epoch, error, false));
   }
-  if (!isThenable(result)) {
+  const work = adoptThenable(result);
+  if (work === undefined) {
     host.settleSuccess(epoch, false);
     return Promise.resolve(result);
   }
-  return new TimedCall(host, epoch, result, deadlines, deadline, timeout ?? 0).promise;
+  return new TimedCall(host, epoch, work, deadlines, deadline, timeout ?? 0).promise;
 }
 
 function refuse(
@@ -171,7 +172,7 @@ class TimedCall implements Deadline {
   constructor(
     host: CallHost,
     epoch: Epoch,
-    work: PromiseLike<unknown>,
+    work: Promise<unknown>,
     deadlines: DeadlineQueue | undefined,
     deadline: number,
     timeout: number,
@@ -187,7 +188,7 @@ class TimedCall implements Deadline {
     });
     host.active++;
     deadlines?.insert(this);
-    (work instanceof Promise ? work : Promise.resolve(work)).then(
+    work.then(
       (value) => {
         host.active--;
         if (!this.#decide()) return;
@@ -286,8 +287,9 @@ class ControlledCall implements Deadline {
       this.#failed(error);
       return;
     }
-    if (isThenable(result)) {
-      Promise.resolve(result).then(
+    const work = adoptThenable(result);
+    if (work !== undefined) {
+      work.then(
         (value) => {
           this.#workSettled();
           this.#succeeded(value);

@@ -18,7 +18,10 @@ export interface CircuitBreakerErrorDetails {
 
 /** What a rejection with no `retryAt` waits for: the next change of the breaker that raised it. */
 export interface ChangeSource {
-  nextChange(signal: AbortSignal | undefined): Promise<void>;
+  /** Counts the changes so far; a rejection records it when raised. */
+  readonly changeCount: number;
+  /** Resolves at the next change, or at once if one came after `since`. */
+  nextChange(signal: AbortSignal | undefined, since: number): Promise<void>;
 }
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -52,6 +55,7 @@ export class CircuitBreakerError extends Error {
   readonly #clock: Clock;
   #origin: object | undefined;
   #changes: ChangeSource | undefined;
+  #changesSeen = 0;
 
   static {
     // On the prototype, so the stack header says CircuitBreakerError and no instance pays for it.
@@ -63,7 +67,10 @@ export class CircuitBreakerError extends Error {
     originOf = (error) => error.#origin;
     setOrigin = (error, origin, changes) => {
       error.#origin = origin;
-      error.#changes = changes;
+      if (changes !== undefined) {
+        error.#changes = changes;
+        error.#changesSeen = changes.changeCount;
+      }
     };
   }
 
@@ -80,13 +87,16 @@ export class CircuitBreakerError extends Error {
   /**
    * Resolves once a retry may be admitted: at `retryAt` when the breaker was open; when it had
    * no time to give (half-open with every trial slot taken, forced open), at the breaker's next
-   * change (a state change, a freed trial slot, a change of mode), never at once, so a retry
-   * loop lets the trial's own work run. An aborted signal rejects.
+   * change (a state change, a freed trial slot, a change of mode) after the error was raised:
+   * at once if one has come already, never at once otherwise, so a retry loop lets the trial's
+   * own work run. An aborted signal rejects.
    */
   waitUntilRetry(signal?: AbortSignal): Promise<void> {
     const retryAt = this.retryAt;
     const changes = this.#changes;
-    if (retryAt === undefined && changes !== undefined) return changes.nextChange(signal);
+    if (retryAt === undefined && changes !== undefined) {
+      return changes.nextChange(signal, this.#changesSeen);
+    }
     return waitUntil(this.#clock, () => retryAt, signal);
   }
 }

@@ -142,7 +142,10 @@ export class ListenerSet {
   }
 
   /** Hands a listener's error to the handler; a handler that throws falls back to the console. */
-  report(error: unknown, hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom"): void {
+  report(
+    error: unknown,
+    hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync",
+  ): void {
     try {
       const result = this.#onError(error, hook);
       if (isThenable(result)) {

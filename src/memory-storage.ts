@@ -23,6 +23,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
   #openAttempts = 0;
   #generation = 0;
   #trialCalls = 0;
+  readonly #listeners = new Set<() => void>();
 
   /**
    * @param initialState the state to start in; default `"closed"`.
@@ -99,6 +100,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
       this.#openDuration = openDuration;
       this.#openAttempts++;
     }
+    this.#announce();
   }
 
   restore(stored: StoredCircuitState): void {
@@ -110,6 +112,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     this.#openedAt = stored.openedAt;
     this.#openDuration = stored.openDuration;
     this.#openAttempts = stored.openAttempts;
+    this.#announce();
   }
 
   acquireTrial(generation: number, limit: number): boolean {
@@ -119,6 +122,40 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
   }
 
   releaseTrial(generation: number): void {
-    if (generation === this.#generation && this.#trialCalls > 0) this.#trialCalls--;
+    if (generation !== this.#generation || this.#trialCalls === 0) return;
+    this.#trialCalls--;
+    this.#announce();
+  }
+
+  /**
+   * Calls `listener` after every state change, restore and trial slot given back; returns the
+   * function that stops it. A listener that throws does not keep the others from hearing.
+   */
+  subscribe(listener: () => void): () => void {
+    if (typeof listener !== "function") {
+      throw new TypeError(`subscribe expects a function, got ${describeValue(listener)}`);
+    }
+    // A wrapper per subscription, so the same function subscribed twice ends independently.
+    const entry = (): void => {
+      listener();
+    };
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  #announce(): void {
+    if (this.#listeners.size === 0) return;
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        // One listener's failure is not the writer's: it surfaces on its own, uncaught.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }

@@ -14,12 +14,13 @@ import type { WindowSpec } from "./outcome-window.js";
 /**
  * Where listener errors go: the error, unwrapped, and the hook. Also `"exclude"` for an exclusion
  * predicate that threw, and `"resetTimeout"` / `"retryAfterFrom"` for those options' functions
- * when they throw or return something that is not a duration. The handler may be async; if it
+ * when they throw or return something that is not a duration; `"callSync"` for the rejection of a
+ * promise that `callSync` refused (the caller got a `TypeError`). The handler may be async; if it
  * throws or rejects, both errors go to `console.error`, the one place left that loses neither.
  */
 export type ListenerErrorHandler = (
   error: unknown,
-  hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom",
+  hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync",
 ) => unknown;
 
 /**
@@ -230,6 +231,12 @@ function assertStorage(storage: unknown): asserts storage is CircuitBreakerStora
         `storage must implement CircuitBreakerStorage, got ${describeValue(storage)} without a ${method}() method`,
       );
     }
+  }
+  const subscribe = (storage as Partial<CircuitBreakerStorage>).subscribe;
+  if (subscribe !== undefined && typeof subscribe !== "function") {
+    throw new TypeError(
+      `storage.subscribe must be a function when present, got ${describeValue(subscribe)}`,
+    );
   }
   const state = (storage as Partial<CircuitBreakerStorage>).state;
   if (!isCircuitBreakerState(state)) {

@@ -91,8 +91,16 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
           return Promise.reject(gate.settleFailure(epoch, error));
         }
         if (result instanceof Promise) {
+          let settled: Promise<unknown>;
+          try {
+            settled = result.then(epoch.onFulfilled, epoch.onRejected);
+          } catch (error) {
+            // A promise whose own `then` throws: the call failed, and nothing is left pending.
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
+            return Promise.reject(gate.settleFailure(epoch, error));
+          }
           gate.pending++;
-          return result.then(epoch.onFulfilled, epoch.onRejected);
+          return settled;
         }
         return gate.settleValue(epoch, result);
       };

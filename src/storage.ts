@@ -28,6 +28,8 @@ export interface StoredCircuitState {
  * - `acquireTrial` admits at most `limit` trial calls per generation; a trial released in a
  *   later generation (a late result) frees nothing.
  * - Several breakers may share one storage: they then share one state.
+ * - `subscribe`, when implemented, announces every `setState`, `restore` and effective
+ *   `releaseTrial`.
  */
 export interface CircuitBreakerStorage {
   /** The current state. */
@@ -63,4 +65,14 @@ export interface CircuitBreakerStorage {
   acquireTrial(generation: number, limit: number): boolean;
   /** Gives back a trial slot taken in `generation`; does nothing for an older generation. */
   releaseTrial(generation: number): void;
+  /**
+   * Optional: calls `listener` after each change that a waiting caller may be let in by (a new
+   * generation, a trial slot given back), whoever made it, and returns a function that ends the
+   * subscription. A breaker subscribes only while callers wait on it (the half-open queue,
+   * `waitUntilRetry` of a rejection without `retryAt`), so that changes made by other breakers
+   * over the same storage wake them; without it, they wake at this breaker's own changes and
+   * see the others' at its next call. The listener may be called synchronously, from inside the
+   * write: the breaker acts on it in a microtask.
+   */
+  subscribe?(listener: () => void): () => void;
 }

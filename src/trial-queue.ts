@@ -5,6 +5,12 @@
  */
 export class TrialQueue {
   readonly #waiters: Waiter[] = [];
+  readonly #onAbandon: () => void;
+
+  /** @param onAbandon called when a waiter leaves on its signal's abort */
+  constructor(onAbandon: () => void) {
+    this.#onAbandon = onAbandon;
+  }
 
   get length(): number {
     return this.#waiters.length;
@@ -23,6 +29,7 @@ export class TrialQueue {
         // Still queued: waking a waiter removes this listener first.
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         reject((event.target as AbortSignal).reason as Error);
+        this.#onAbandon();
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(waiter);

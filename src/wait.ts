@@ -56,7 +56,8 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
     typeof value === "object" &&
     value !== null &&
     typeof (value as AbortSignal).aborted === "boolean" &&
-    typeof (value as AbortSignal).addEventListener === "function"
+    typeof (value as AbortSignal).addEventListener === "function" &&
+    typeof (value as AbortSignal).removeEventListener === "function"
   );
 }
 
@@ -66,19 +67,32 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
  */
 export class ChangeNotifier {
   #waiters: (() => void)[] = [];
+  readonly #onAbandon: () => void;
 
-  wait(signal: AbortSignal | undefined): Promise<void> {
+  /** @param onAbandon called when a waiter leaves on its signal's abort */
+  constructor(onAbandon: () => void) {
+    this.#onAbandon = onAbandon;
+  }
+
+  get size(): number {
+    return this.#waiters.length;
+  }
+
+  /** Resolves at the next `notify`, or at once when `ready` (the change came already). */
+  wait(signal: AbortSignal | undefined, ready: boolean): Promise<void> {
     if (signal !== undefined && !isAbortSignal(signal)) {
       return Promise.reject(
         new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`),
       );
     }
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (ready) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         const at = this.#waiters.indexOf(wake);
         if (at !== -1) this.#waiters.splice(at, 1);
         reject(signal?.reason as Error);
+        this.#onAbandon();
       };
       const wake = (): void => {
         signal?.removeEventListener("abort", onAbort);

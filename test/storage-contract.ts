@@ -195,5 +195,36 @@ export function runStorageContract(name: string, make: StorageFactory): void {
       expect(b.state).toBe("closed");
       expect(await b.call(() => "ok")).toBe("ok");
     });
+
+    it("subscribe, when implemented, announces state changes, restores and freed trial slots until ended", () => {
+      const storage = make();
+      if (storage.subscribe === undefined) return;
+      let heard = 0;
+      const end = storage.subscribe(() => {
+        heard++;
+      });
+      expect(typeof end).toBe("function");
+      storage.setState("half-open", undefined);
+      expect(heard).toBe(1);
+      expect(storage.acquireTrial(storage.generation, 1)).toBe(true);
+      storage.releaseTrial(storage.generation);
+      expect(heard).toBe(2);
+      // Nothing was taken: nothing is given back, nothing to announce.
+      storage.releaseTrial(storage.generation);
+      storage.releaseTrial(storage.generation - 1);
+      expect(heard).toBe(2);
+      storage.restore({
+        state: "closed",
+        failCounter: 0,
+        successCounter: 0,
+        openedAt: undefined,
+        openDuration: undefined,
+        openAttempts: 0,
+      });
+      expect(heard).toBe(3);
+      end();
+      storage.setState("open", 1);
+      expect(heard).toBe(3);
+    });
   });
 }

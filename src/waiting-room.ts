@@ -1,0 +1,127 @@
+import { describeValue } from "./describe.js";
+import type { CircuitBreakerStorage } from "./storage.js";
+import { TrialQueue } from "./trial-queue.js";
+import { ChangeNotifier } from "./wait.js";
+
+/**
+ * Everyone waiting on one breaker: callers queued for a half-open trial slot (with the slots held
+ * for those already woken), and callers waiting for its next change (a rejection's
+ * `waitUntilRetry`, a forced opening's end).
+ *
+ * The breaker wakes them at its own changes. Over a storage that announces changes
+ * (`subscribe`), the room also listens to the storage, but only while someone waits: changes
+ * another breaker or process makes then wake them too, and an idle breaker is never held by its
+ * storage.
+ */
+export class WaitingRoom {
+  /** Trial slots held by woken queue waiters until they retry. */
+  reserved = 0;
+  /**
+   * Counts wakes. A rejection records it, so that waiting on it later resolves at once when the
+   * change it would wait for has already come.
+   */
+  changeCount = 0;
+  #queue: TrialQueue | undefined;
+  #changes: ChangeNotifier | undefined;
+  readonly #storage: CircuitBreakerStorage;
+  readonly #onStorageChange: () => void;
+  #unsubscribe: (() => void) | undefined;
+  #deliveryDue = false;
+  readonly #leave = (): void => {
+    this.#releaseStorage();
+  };
+  readonly #heard = (): void => {
+    // A storage may announce from inside a write, mid-transition: act once that is over.
+    if (this.#deliveryDue) return;
+    this.#deliveryDue = true;
+    queueMicrotask(this.#deliver);
+  };
+  readonly #deliver = (): void => {
+    this.#deliveryDue = false;
+    this.#onStorageChange();
+    this.#releaseStorage();
+  };
+
+  /**
+   * @param onStorageChange what the breaker does when its storage announces a change: catch up
+   * with it, wake whoever it may let in.
+   */
+  constructor(storage: CircuitBreakerStorage, onStorageChange: () => void) {
+    this.#storage = storage;
+    this.#onStorageChange = onStorageChange;
+  }
+
+  /** Callers queued for a trial slot. */
+  get queued(): number {
+    return this.#queue?.length ?? 0;
+  }
+
+  /** Queues a caller for a trial slot; resolves when a slot may be free. */
+  enqueue(signal: AbortSignal | undefined): Promise<void> {
+    const refused = this.#listenToStorage();
+    if (refused !== undefined) return Promise.reject(refused);
+    return (this.#queue ??= new TrialQueue(this.#leave)).wait(signal);
+  }
+
+  /** Resolves at the next change, or at once if one came after `since` (a `changeCount`). */
+  nextChange(signal: AbortSignal | undefined, since: number | undefined): Promise<void> {
+    const ready = since !== undefined && since !== this.changeCount;
+    const refused = ready ? undefined : this.#listenToStorage();
+    if (refused !== undefined) return Promise.reject(refused);
+    const wait = (this.#changes ??= new ChangeNotifier(this.#leave)).wait(signal, ready);
+    // Nobody waits after all (a bad or aborted signal): stop listening.
+    this.#releaseStorage();
+    return wait;
+  }
+
+  /** A trial slot came free: the oldest queued caller may take it; change waiters retry. */
+  wakeOne(): void {
+    this.changeCount++;
+    const queue = this.#queue;
+    if (queue !== undefined && queue.length !== 0 && queue.wakeOne()) this.reserved++;
+    this.#changes?.notify();
+    this.#releaseStorage();
+  }
+
+  /** Anything may have changed: everyone retries, and no reservation stands. */
+  wakeAll(): void {
+    this.changeCount++;
+    this.reserved = 0;
+    this.#queue?.wakeAll();
+    this.#changes?.notify();
+    this.#releaseStorage();
+  }
+
+  /** A woken waiter that will not retry (aborted, no concurrency slot) frees its slot. */
+  cancelReservation(): void {
+    if (this.reserved === 0) return;
+    this.reserved--;
+    this.wakeOne();
+  }
+
+  /** Subscribes to the storage's changes, for a waiter about to be added; a broken one refuses. */
+  #listenToStorage(): TypeError | undefined {
+    if (this.#unsubscribe !== undefined) return undefined;
+    const storage = this.#storage;
+    if (storage.subscribe === undefined) return undefined;
+    const unsubscribe: unknown = storage.subscribe(this.#heard);
+    if (typeof unsubscribe !== "function") {
+      return new TypeError(
+        `storage.subscribe() must return a function that ends the subscription, got ${describeValue(unsubscribe)}`,
+      );
+    }
+    this.#unsubscribe = unsubscribe as () => void;
+    return undefined;
+  }
+
+  #releaseStorage(): void {
+    if (this.#unsubscribe === undefined || this.#waiters() !== 0) return;
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    unsubscribe();
+  }
+
+  #waiters(): number {
+    return (this.#queue?.length ?? 0) + (this.#changes?.size ?? 0);
+  }
+}

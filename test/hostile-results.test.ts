@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { CircuitBreaker, type CircuitBreakerOptions } from "../src/index.js";
+
+function manualClock(start = 1_000_000) {
+  const time = { now: start };
+  return { time, clock: { now: () => time.now } };
+}
+
+/** A native promise whose own `then` throws. */
+function promiseWithThrowingThen(): Promise<never> {
+  const promise = new Promise<never>(() => undefined);
+  return Object.defineProperty(promise, "then", {
+    value: () => {
+      throw new Error("then threw");
+    },
+  });
+}
+
+/** A thenable whose `then` getter throws. */
+function thenableWithThrowingGetter(): PromiseLike<never> {
+  return Object.defineProperty({}, "then", {
+    get() {
+      throw new Error("getter threw");
+    },
+  }) as PromiseLike<never>;
+}
+
+const hostile: [string, () => unknown, string][] = [
+  ["a promise whose then throws", promiseWithThrowingThen, "then threw"],
+  ["a thenable whose then getter throws", thenableWithThrowingGetter, "getter threw"],
+];
+
+// Each set of options sends a call down a different path of the breaker.
+const paths: [string, CircuitBreakerOptions][] = [
+  ["the shortest path", {}],
+  ["the path with a beforeCall listener", { listeners: [{ beforeCall: () => undefined }] }],
+  ["the timed path", { callTimeout: 1_000 }],
+  ["the controlled path", { maxConcurrentCalls: 4, slowCallDuration: 1_000 }],
+];
+
+describe("a result whose then throws is the call's failure, never a throw or a leak", () => {
+  for (const [what, make, message] of hostile) {
+    for (const [path, options] of paths) {
+      it(`${what}, through ${path}`, async () => {
+        const breaker = new CircuitBreaker({ ...options, failMax: 1, throwNewErrorOnTrip: false });
+        // A first call settles the breaker into its steady path (the first one catches up).
+        expect(await breaker.call(() => "warm")).toBe("warm");
+        const result = breaker.call(make);
+        expect(result).toBeInstanceOf(Promise);
+        await expect(result).rejects.toThrow(message);
+        expect([breaker.inFlight, breaker.state]).toEqual([0, "open"]);
+      });
+    }
+
+    it(`${what}, from a protected function`, async () => {
+      const breaker = new CircuitBreaker({ failMax: 1, throwNewErrorOnTrip: false });
+      const guarded = breaker.protect(make);
+      expect(await breaker.call(() => "warm")).toBe("warm");
+      await expect(guarded()).rejects.toThrow(message);
+      expect([breaker.inFlight, breaker.state]).toEqual([0, "open"]);
+    });
+
+    it(`${what}, as a half-open trial: its slot is not lost`, async () => {
+      const { time, clock } = manualClock();
+      const breaker = new CircuitBreaker({
+        failMax: 1,
+        resetTimeout: 10,
+        halfOpenTimeout: 1_000,
+        throwNewErrorOnTrip: false,
+        clock,
+      });
+      breaker.open();
+      time.now += 10;
+      await expect(breaker.call(make)).rejects.toThrow(message);
+      expect([breaker.inFlight, breaker.state]).toEqual([0, "open"]);
+    });
+  }
+
+  it("a thenable whose then getter throws, from callSync: a failure, thrown", () => {
+    const breaker = new CircuitBreaker({ failMax: 1, throwNewErrorOnTrip: false });
+    expect(() => breaker.callSync(thenableWithThrowingGetter)).toThrow("getter threw");
+    expect(breaker.state).toBe("open");
+  });
+
+  it("a promise whose then throws, from callSync: refused as a promise, counted as nothing", () => {
+    const breaker = new CircuitBreaker({ failMax: 1 });
+    expect(() => breaker.callSync(promiseWithThrowingThen)).toThrow("callSync got a thenable");
+    expect([breaker.state, breaker.failCounter]).toEqual(["closed", 0]);
+  });
+});
+
+describe("callSync given a promise", () => {
+  it("reports the promise's rejection to onListenerError instead of leaving it unhandled", async () => {
+    const reported: [unknown, string][] = [];
+    const breaker = new CircuitBreaker({
+      onListenerError: (error, source) => {
+        reported.push([error, source]);
+      },
+    });
+    const failure = new Error("async failure");
+    expect(() => breaker.callSync(() => Promise.reject(failure))).toThrow(TypeError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reported).toEqual([[failure, "callSync"]]);
+  });
+
+  it("leaves a foreign thenable alone: its then may start work", () => {
+    const breaker = new CircuitBreaker();
+    let started = 0;
+    const lazyQuery = {
+      then(resolve: (rows: string[]) => void) {
+        started++;
+        resolve(["row"]);
+      },
+    };
+    expect(() => breaker.callSync(() => lazyQuery)).toThrow(TypeError);
+    expect(started).toBe(0);
+  });
+});
+
+describe("call options", () => {
+  it("refuse a signal-like object without removeEventListener", async () => {
+    const breaker = new CircuitBreaker({ callTimeout: 1_000 });
+    const signal = { aborted: false, addEventListener: () => undefined };
+    await expect(breaker.call((_options: { signal: unknown }) => 1, { signal })).rejects.toThrow(
+      "signal must be an AbortSignal",
+    );
+    expect(breaker.inFlight).toBe(0);
+  });
+});
