@@ -77,8 +77,13 @@ export class BreakerCore implements CallGate, CallHost {
    * epoch's reactions, uncounted by them. With `active`, what `inFlight` reports.
    */
   pending = 0;
-  /** Callers waiting on this breaker: for a trial slot, for its next change. */
-  readonly room: WaitingRoom;
+  /**
+   * Counts the changes that may let a refused call in (state, trial slot, mode). A rejection
+   * records it, so that waiting on it later resolves at once when its change has come already.
+   */
+  changeCount = 0;
+  /** Callers waiting on this breaker (for a trial slot, for its next change); made on first use. */
+  #room: WaitingRoom | undefined;
   #deadlines: DeadlineQueue | undefined;
   /** The storage generation `#implied` was computed for (see `#unrecordedDuration`). */
   #impliedFor = -1;
@@ -93,9 +98,6 @@ export class BreakerCore implements CallGate, CallHost {
     this.exclusions = parts.exclusions;
     this.given = parts.given;
     this.settings = parts.settings;
-    this.room = new WaitingRoom(parts.storage, () => {
-      this.#storageChanged();
-    });
   }
 
   /** The one timer queue for this breaker's call deadlines, made on first use. */
@@ -103,9 +105,10 @@ export class BreakerCore implements CallGate, CallHost {
     return (this.#deadlines ??= new DeadlineQueue());
   }
 
-  /** The count of changes so far, for a rejection to tell later whether one has come since. */
-  get changeCount(): number {
-    return this.room.changeCount;
+  get room(): WaitingRoom {
+    return (this.#room ??= new WaitingRoom(this.storage, () => {
+      this.#storageChanged();
+    }));
   }
 
   /**
@@ -116,7 +119,7 @@ export class BreakerCore implements CallGate, CallHost {
   nextChange(signal: AbortSignal | undefined, since?: number): Promise<void> {
     // A change another breaker made to a shared storage counts too.
     if (this.epoch !== undefined && this.epoch.generation !== this.storage.generation) this.sync();
-    return this.room.nextChange(signal, since);
+    return this.room.nextChange(signal, since !== undefined && since !== this.changeCount);
   }
 
   /** The state as the breaker reports it: forced open is open, whatever a shared storage says. */
@@ -238,8 +241,8 @@ export class BreakerCore implements CallGate, CallHost {
 
   admit(reserved: boolean): Epoch | CircuitBreakerError {
     // A woken waiter's reservation ends with this answer, whatever it is.
-    const room = this.room;
-    if (reserved && room.reserved > 0) room.reserved--;
+    const room = this.#room;
+    if (reserved && room !== undefined && room.reserved > 0) room.reserved--;
     if (this.mode === FORCED_OPEN) {
       return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
     }
@@ -256,7 +259,7 @@ export class BreakerCore implements CallGate, CallHost {
     }
     const limit = this.settings.halfOpenMaxCalls;
     // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
-    const waiting = reserved ? 0 : room.reserved + room.queued;
+    const waiting = reserved || room === undefined ? 0 : room.reserved + room.queued;
     if (waiting < limit && storage.acquireTrial(epoch.generation, limit - waiting)) return epoch;
     return this.reject(
       `Circuit breaker${this.label()} is half-open with all ${String(limit)} trial slots taken`,
@@ -290,7 +293,7 @@ export class BreakerCore implements CallGate, CallHost {
     if (storage.incrementSuccessCounter() >= this.settings.successThreshold) {
       this.transition(CLOSED, undefined, undefined);
     } else {
-      this.room.wakeOne();
+      this.wakeOne();
     }
     this.listeners.success(this.breaker);
   }
@@ -347,7 +350,7 @@ export class BreakerCore implements CallGate, CallHost {
       this.#catchUp();
     } else if (epoch.state === HALF_OPEN && !epoch.disabled) {
       this.storage.releaseTrial(epoch.generation);
-      this.room.wakeOne();
+      this.wakeOne();
     }
     if (reason !== undefined) this.listeners.neutral(this.breaker, reason);
   }
@@ -392,7 +395,7 @@ export class BreakerCore implements CallGate, CallHost {
     const epoch = this.makeEpoch(storage.generation, state);
     this.epoch = epoch;
     if (state === CLOSED) this.window?.clear();
-    this.room.wakeAll();
+    this.#wakeAll();
     if (from !== state) this.listeners.stateChange(this.breaker, from, state);
     return epoch;
   }
@@ -411,7 +414,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     const epoch = this.makeEpoch(storage.generation, storage.state);
     this.epoch = epoch;
-    this.room.wakeAll();
+    this.#wakeAll();
     if (previous !== undefined && previous.state !== epoch.state) {
       if (epoch.state === CLOSED) this.window?.clear();
       this.listeners.stateChange(this.breaker, previous.state, epoch.state);
@@ -471,7 +474,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     this.epoch = this.makeEpoch(storage.generation, storage.state);
     if (from !== mode) {
-      this.room.wakeAll();
+      this.#wakeAll();
       this.listeners.modeChange(this.breaker, from, mode);
     }
   }
@@ -491,14 +494,29 @@ export class BreakerCore implements CallGate, CallHost {
       this.sync();
       return;
     }
-    if (storage.trialCalls + this.room.reserved < this.settings.halfOpenMaxCalls) {
-      this.room.wakeOne();
+    if (storage.trialCalls + (this.#room?.reserved ?? 0) < this.settings.halfOpenMaxCalls) {
+      this.wakeOne();
     }
+  }
+
+  /** A trial slot came free: the oldest queued caller may take it; change waiters retry. */
+  wakeOne(): void {
+    this.changeCount++;
+    this.#room?.wakeOne();
+  }
+
+  /** Anything may have changed: everyone retries, and no reservation stands. */
+  #wakeAll(): void {
+    this.changeCount++;
+    this.#room?.wakeAll();
   }
 
   /** A woken waiter that will not retry (its signal aborted, no concurrency slot) frees its slot. */
   cancelReservation(): void {
-    this.room.cancelReservation();
+    const room = this.#room;
+    if (room === undefined || room.reserved === 0) return;
+    room.reserved--;
+    this.wakeOne();
   }
 
   restore(snapshot: CircuitBreakerSnapshot): void {

@@ -374,7 +374,7 @@ export class CircuitBreaker {
     // New trial slots are free at once: as many queued callers may take them.
     if (addedSlots > 0) {
       const wakes = Math.min(addedSlots, Math.max(1, core.room.queued));
-      for (let wake = 0; wake < wakes; wake++) core.room.wakeOne();
+      for (let wake = 0; wake < wakes; wake++) core.wakeOne();
     }
   }
 

@@ -23,7 +23,8 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
   #openAttempts = 0;
   #generation = 0;
   #trialCalls = 0;
-  readonly #listeners = new Set<() => void>();
+  /** Made at the first `subscribe`: most storages are never listened to. */
+  #listeners: Set<() => void> | undefined;
 
   /**
    * @param initialState the state to start in; default `"closed"`.
@@ -139,15 +140,17 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     const entry = (): void => {
       listener();
     };
-    this.#listeners.add(entry);
+    const listeners = (this.#listeners ??= new Set());
+    listeners.add(entry);
     return () => {
-      this.#listeners.delete(entry);
+      listeners.delete(entry);
     };
   }
 
   #announce(): void {
-    if (this.#listeners.size === 0) return;
-    for (const listener of this.#listeners) {
+    const listeners = this.#listeners;
+    if (listeners === undefined || listeners.size === 0) return;
+    for (const listener of listeners) {
       try {
         listener();
       } catch (error) {

@@ -8,7 +8,8 @@ import { ChangeNotifier } from "./wait.js";
  * for those already woken), and callers waiting for its next change (a rejection's
  * `waitUntilRetry`, a forced opening's end).
  *
- * The breaker wakes them at its own changes. Over a storage that announces changes
+ * Made on first use: an idle breaker carries none of it. The breaker wakes them at its own
+ * changes. Over a storage that announces changes
  * (`subscribe`), the room also listens to the storage, but only while someone waits: changes
  * another breaker or process makes then wake them too, and an idle breaker is never held by its
  * storage.
@@ -16,11 +17,6 @@ import { ChangeNotifier } from "./wait.js";
 export class WaitingRoom {
   /** Trial slots held by woken queue waiters until they retry. */
   reserved = 0;
-  /**
-   * Counts wakes. A rejection records it, so that waiting on it later resolves at once when the
-   * change it would wait for has already come.
-   */
-  changeCount = 0;
   #queue: TrialQueue | undefined;
   #changes: ChangeNotifier | undefined;
   readonly #storage: CircuitBreakerStorage;
@@ -63,9 +59,8 @@ export class WaitingRoom {
     return (this.#queue ??= new TrialQueue(this.#leave)).wait(signal);
   }
 
-  /** Resolves at the next change, or at once if one came after `since` (a `changeCount`). */
-  nextChange(signal: AbortSignal | undefined, since: number | undefined): Promise<void> {
-    const ready = since !== undefined && since !== this.changeCount;
+  /** Resolves at the next change, or at once when `ready` (the change came already). */
+  nextChange(signal: AbortSignal | undefined, ready: boolean): Promise<void> {
     const refused = ready ? undefined : this.#listenToStorage();
     if (refused !== undefined) return Promise.reject(refused);
     const wait = (this.#changes ??= new ChangeNotifier(this.#leave)).wait(signal, ready);
@@ -76,7 +71,6 @@ export class WaitingRoom {
 
   /** A trial slot came free: the oldest queued caller may take it; change waiters retry. */
   wakeOne(): void {
-    this.changeCount++;
     const queue = this.#queue;
     if (queue !== undefined && queue.length !== 0 && queue.wakeOne()) this.reserved++;
     this.#changes?.notify();
@@ -85,18 +79,10 @@ export class WaitingRoom {
 
   /** Anything may have changed: everyone retries, and no reservation stands. */
   wakeAll(): void {
-    this.changeCount++;
     this.reserved = 0;
     this.#queue?.wakeAll();
     this.#changes?.notify();
     this.#releaseStorage();
-  }
-
-  /** A woken waiter that will not retry (aborted, no concurrency slot) frees its slot. */
-  cancelReservation(): void {
-    if (this.reserved === 0) return;
-    this.reserved--;
-    this.wakeOne();
   }
 
   /** Subscribes to the storage's changes, for a waiter about to be added; a broken one refuses. */
