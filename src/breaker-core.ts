@@ -1,7 +1,9 @@
 import type { CallTimeoutError } from "./call-errors.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
-import { callOptionsOf, runControlled, runTimed, type CallHost } from "./controlled-call.js";
+import { callOptionsOf, type CallHost } from "./controlled-call.js";
+import { createEpoch } from "./epoch.js";
+import { runGuarded } from "./guarded-run.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import {
   CircuitBreakerError,
@@ -24,7 +26,7 @@ import { CircuitBreakerMode } from "./mode.js";
 import { openDuration } from "./open-duration.js";
 import type { Fallback, ReconfigurableOptions } from "./options.js";
 import { FAILED, SLOW, type FailureWindow } from "./outcome-window.js";
-import { reshapeWindow, restoreWindow } from "./window-snapshot.js";
+import { restoreWindowAs } from "./window-snapshot.js";
 import type { Settings } from "./settings.js";
 import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
@@ -34,7 +36,7 @@ import { WaitingRoom } from "./waiting-room.js";
 import { failureVerdict, rateVerdict } from "./trip-conditions.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
-const { ENABLED, DISABLED, FORCED_OPEN } = CircuitBreakerMode;
+const { ENABLED, FORCED_OPEN } = CircuitBreakerMode;
 type AnyFunction = (...args: never[]) => unknown;
 
 /** What a breaker is made of, fixed at construction. */
@@ -185,40 +187,7 @@ export class BreakerCore implements CallGate, CallHost {
     args: unknown[],
     fallback: Fallback | undefined = this.settings.fallback,
   ): Promise<unknown> {
-    let epoch = this.epoch;
-    // The path depends on the state: a storage another breaker changed must be caught up with.
-    if (epoch?.generation !== this.storage.generation) epoch = this.sync();
-    const settings = this.settings;
-    if (
-      epoch.timed &&
-      fallback === undefined &&
-      (args.length === 0 || callOptionsOf(args) === undefined)
-    ) {
-      return runTimed(this, epoch, fn, thisArg, args, settings.callTimeout);
-    }
-    if (
-      settings.controlled ||
-      fallback !== undefined ||
-      callOptionsOf(args) !== undefined ||
-      ((settings.halfOpenTimeout !== undefined || settings.halfOpenQueueSize !== 0) &&
-        !epoch.direct)
-    ) {
-      return runControlled(this, fn, thisArg, args, fallback);
-    }
-    if (!epoch.direct) {
-      const admitted = this.admitReported();
-      if (admitted instanceof Error) return Promise.reject(admitted);
-      epoch = admitted;
-    }
-    if (this.listeners.hasBeforeCall) this.listeners.beforeCall(this.breaker, fn, args);
-    let result: unknown;
-    try {
-      result = Reflect.apply(fn, thisArg, args);
-    } catch (error) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-      return Promise.reject(this.settleFailure(epoch, error, false));
-    }
-    return this.settleValue(epoch, result);
+    return runGuarded(this, fn, thisArg, args, fallback);
   }
 
   /** Settles a call whose function returned something other than a native promise. */
@@ -392,7 +361,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     const from = storage.state;
     storage.setState(state, openedAt, openDuration);
-    const epoch = this.makeEpoch(storage.generation, state);
+    const epoch = createEpoch(this, storage.generation, state);
     this.epoch = epoch;
     if (state === CLOSED) this.window?.clear();
     this.#wakeAll();
@@ -412,47 +381,13 @@ export class BreakerCore implements CallGate, CallHost {
   sync(): Epoch {
     const previous = this.epoch;
     const storage = this.storage;
-    const epoch = this.makeEpoch(storage.generation, storage.state);
+    const epoch = createEpoch(this, storage.generation, storage.state);
     this.epoch = epoch;
     this.#wakeAll();
     if (previous !== undefined && previous.state !== epoch.state) {
       if (epoch.state === CLOSED) this.window?.clear();
       this.listeners.stateChange(this.breaker, previous.state, epoch.state);
     }
-    return epoch;
-  }
-
-  makeEpoch(generation: number, state: CircuitBreakerState): Epoch {
-    const disabled = this.mode === DISABLED;
-    const direct = disabled || (this.mode === ENABLED && state === CLOSED);
-    const settings = this.settings;
-    const epoch: Epoch = {
-      generation,
-      state,
-      disabled,
-      direct,
-      plain:
-        direct &&
-        !settings.controlled &&
-        settings.fallback === undefined &&
-        !this.listeners.hasBeforeCall,
-      timed:
-        direct &&
-        settings.callTimeout !== undefined &&
-        settings.slowCallDuration === undefined &&
-        settings.maxConcurrentCalls === undefined &&
-        settings.fallback === undefined &&
-        !this.listeners.hasBeforeCall,
-      onFulfilled: (value) => {
-        this.pending--;
-        this.settleSuccess(epoch, false);
-        return value;
-      },
-      onRejected: (error) => {
-        this.pending--;
-        throw this.settleFailure(epoch, error, false);
-      },
-    };
     return epoch;
   }
 
@@ -464,7 +399,7 @@ export class BreakerCore implements CallGate, CallHost {
   refreshEpoch(): void {
     const epoch = this.epoch;
     if (epoch?.generation === this.storage.generation) {
-      this.epoch = this.makeEpoch(epoch.generation, epoch.state);
+      this.epoch = createEpoch(this, epoch.generation, epoch.state);
     }
   }
 
@@ -472,7 +407,7 @@ export class BreakerCore implements CallGate, CallHost {
     const from = this.mode;
     this.mode = mode;
     const storage = this.storage;
-    this.epoch = this.makeEpoch(storage.generation, storage.state);
+    this.epoch = createEpoch(this, storage.generation, storage.state);
     if (from !== mode) {
       this.#wakeAll();
       this.listeners.modeChange(this.breaker, from, mode);
@@ -526,16 +461,9 @@ export class BreakerCore implements CallGate, CallHost {
     this.mode = restored.mode;
     const spec = this.settings.window;
     if (spec !== undefined && restored.window !== undefined) {
-      let window: FailureWindow;
-      try {
-        window = restoreWindow(restored.window, now);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new TypeError(`initialState.window: ${message}`, { cause: error });
-      }
-      this.setWindow(reshapeWindow(window, spec, now));
+      this.setWindow(restoreWindowAs(restored.window, spec, now));
     }
-    this.epoch = this.makeEpoch(this.storage.generation, this.storage.state);
+    this.epoch = createEpoch(this, this.storage.generation, this.storage.state);
   }
 
   label(): string {

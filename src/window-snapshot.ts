@@ -13,6 +13,21 @@ import { assertInteger } from "./validate.js";
 
 type TimeSnapshot = Extract<WindowSnapshot, { kind: "time" }>;
 
+/**
+ * The window a breaker configured with `spec` restores from an `initialState` window snapshot:
+ * rebuilt as of `now`, then reshaped to `spec`. A bad snapshot is a `TypeError` naming the field.
+ */
+export function restoreWindowAs(snapshot: unknown, spec: WindowSpec, now: number): FailureWindow {
+  let window: FailureWindow;
+  try {
+    window = restoreWindow(snapshot, now);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`initialState.window: ${message}`, { cause: error });
+  }
+  return reshapeWindow(window, spec, now);
+}
+
 /** Builds a window from a snapshot (from `toJSON()`), as of `now`; names what is wrong. */
 export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
   if (typeof snapshot !== "object" || snapshot === null) {
