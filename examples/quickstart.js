@@ -27,7 +27,12 @@ let failures = 0;
 const unreliableService = breaker.protect(async function unreliableService() {
   if (failures < 4) {
     failures += 1;
-    console.log(`  service attempt failed (${failures}/${breaker.failMax})`);
+    // The breaker has not counted this failure yet: it sees the rejection after this returns.
+    const note =
+      breaker.state === "half-open"
+        ? "the trial call: its failure re-opens"
+        : `${breaker.failCounter + 1} in a row; ${breaker.failMax} trip`;
+    console.log(`  service attempt failed (${note})`);
     throw new Error("simulated network issue");
   }
   return "data retrieved";
