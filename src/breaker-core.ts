@@ -31,7 +31,7 @@ import type { Settings } from "./settings.js";
 import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
-import { adoptThenable } from "./thenable.js";
+import { adoptThenable, observe } from "./thenable.js";
 import { WaitingRoom } from "./waiting-room.js";
 import { failureVerdict, rateVerdict } from "./trip-conditions.js";
 
@@ -108,9 +108,15 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   get room(): WaitingRoom {
-    return (this.#room ??= new WaitingRoom(this.storage, () => {
-      this.#storageChanged();
-    }));
+    return (this.#room ??= new WaitingRoom(
+      this.storage,
+      () => {
+        this.#storageChanged();
+      },
+      (error: unknown) => {
+        this.listeners.report(error, "storage");
+      },
+    ));
   }
 
   /**
@@ -194,7 +200,7 @@ export class BreakerCore implements CallGate, CallHost {
   settleValue(epoch: Epoch, result: unknown): Promise<unknown> {
     const work = adoptThenable(result);
     if (work !== undefined) {
-      const settled = work.then(epoch.onFulfilled, epoch.onRejected);
+      const settled = observe(work, epoch.onFulfilled, epoch.onRejected);
       this.pending++;
       return settled;
     }
@@ -212,12 +218,13 @@ export class BreakerCore implements CallGate, CallHost {
     // A woken waiter's reservation ends with this answer, whatever it is.
     const room = this.#room;
     if (reserved && room !== undefined && room.reserved > 0) room.reserved--;
+    const storage = this.storage;
+    let epoch = this.epoch;
+    // Caught up first, so that a refusal records the changes already seen.
+    if (epoch?.generation !== storage.generation) epoch = this.sync();
     if (this.mode === FORCED_OPEN) {
       return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
     }
-    const storage = this.storage;
-    let epoch = this.epoch;
-    if (epoch?.generation !== storage.generation) epoch = this.sync();
     if (epoch.direct) return epoch;
     if (epoch.state === OPEN) {
       const retryAt = this.retryAt;
@@ -359,13 +366,16 @@ export class BreakerCore implements CallGate, CallHost {
     openDuration: number | undefined,
   ): Epoch {
     const storage = this.storage;
-    const from = storage.state;
+    // Listeners hear of changes from the state they last heard of, so catch up with it first.
+    this.#catchUp();
+    const from = this.reportedState;
     storage.setState(state, openedAt, openDuration);
     const epoch = createEpoch(this, storage.generation, state);
     this.epoch = epoch;
     if (state === CLOSED) this.window?.clear();
     this.#wakeAll();
-    if (from !== state) this.listeners.stateChange(this.breaker, from, state);
+    const to = this.reportedState;
+    if (from !== to) this.listeners.stateChange(this.breaker, from, to);
     return epoch;
   }
 
@@ -386,7 +396,10 @@ export class BreakerCore implements CallGate, CallHost {
     this.#wakeAll();
     if (previous !== undefined && previous.state !== epoch.state) {
       if (epoch.state === CLOSED) this.window?.clear();
-      this.listeners.stateChange(this.breaker, previous.state, epoch.state);
+      // Forced open, the breaker stays open whatever the storage does: nothing to tell.
+      if (this.mode !== FORCED_OPEN) {
+        this.listeners.stateChange(this.breaker, previous.state, epoch.state);
+      }
     }
     return epoch;
   }
@@ -404,7 +417,10 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   setMode(mode: CircuitBreakerMode): void {
+    // A storage moved by another breaker is reported under the mode it moved in.
+    this.#catchUp();
     const from = this.mode;
+    const fromState = this.reportedState;
     this.mode = mode;
     const storage = this.storage;
     this.epoch = createEpoch(this, storage.generation, storage.state);
@@ -412,6 +428,9 @@ export class BreakerCore implements CallGate, CallHost {
       this.#wakeAll();
       this.listeners.modeChange(this.breaker, from, mode);
     }
+    // Entering or leaving a forced opening changes the state the breaker reports.
+    const toState = this.reportedState;
+    if (fromState !== toState) this.listeners.stateChange(this.breaker, fromState, toState);
   }
 
   setWindow(window: FailureWindow | undefined): void {
@@ -429,8 +448,13 @@ export class BreakerCore implements CallGate, CallHost {
       this.sync();
       return;
     }
-    if (storage.trialCalls + (this.#room?.reserved ?? 0) < this.settings.halfOpenMaxCalls) {
+    // Announcements may arrive merged: as many queued callers as there are free slots.
+    const room = this.room;
+    const limit = this.settings.halfOpenMaxCalls;
+    let woke = false;
+    while (storage.trialCalls + room.reserved < limit && (room.queued !== 0 || !woke)) {
       this.wakeOne();
+      woke = true;
     }
   }
 

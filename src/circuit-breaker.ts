@@ -20,7 +20,7 @@ import { createProtect, ignoredBy, type Protect } from "./protect.js";
 import { resolveSettings } from "./settings.js";
 import type { CircuitBreakerMetrics, CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
-import { isThenable } from "./thenable.js";
+import { isPlainPromise, isThenable, observe, watchRejection } from "./thenable.js";
 import { waitUntil } from "./wait.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
@@ -195,23 +195,19 @@ export class CircuitBreaker {
     ) {
       // The shortest path, run here so that no other frame of the breaker is on the stack.
       let result: unknown;
+      let plain: boolean;
       try {
         result = args.length === 0 ? (fn as () => unknown)() : fn(...args);
+        plain = isPlainPromise(result);
       } catch (error) {
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
         return Promise.reject(core.settleFailure(epoch, error));
       }
-      if (result instanceof Promise) {
-        let settled: Promise<unknown>;
-        try {
-          settled = result.then(epoch.onFulfilled, epoch.onRejected);
-        } catch (error) {
-          // A promise whose own `then` throws: the call failed, and nothing is left pending.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-          return Promise.reject(core.settleFailure(epoch, error));
-        }
+      if (plain) {
         core.pending++;
-        return settled as Promise<Awaited<Result>>;
+        return observe(result as Promise<unknown>, epoch.onFulfilled, epoch.onRejected) as Promise<
+          Awaited<Result>
+        >;
       }
       return core.settleValue(epoch, result) as Promise<Awaited<Result>>;
     }
@@ -256,13 +252,9 @@ export class CircuitBreaker {
         // Its rejection must not crash the process once the caller has handled the TypeError,
         // nor vanish: it goes where listener errors go. (A foreign thenable is left untouched:
         // calling its `then` may start work, as a lazy query builder's does.)
-        try {
-          result.then(undefined, (error: unknown) => {
-            this.#core.listeners.report(error, "callSync");
-          });
-        } catch {
-          // A promise whose own `then` throws cannot be watched; the caller holds it as `cause`.
-        }
+        watchRejection(result, (error) => {
+          this.#core.listeners.report(error, "callSync");
+        });
       }
       // The thenable is the cause: its outcome stays the caller's to observe.
       throw new TypeError(
@@ -463,6 +455,8 @@ function describeErrorSource(source: string): string {
       return `the ${source} function failed`;
     case "callSync":
       return "a promise that callSync refused rejected";
+    case "storage":
+      return "the storage's subscription failed";
     default:
       return `listener hook ${source} failed`;
   }

@@ -6,7 +6,7 @@ import { COUNTED, type Epoch, type FailureKind } from "./gate.js";
 import type { NeutralReason } from "./listener.js";
 import type { Fallback } from "./options.js";
 import type { Settings } from "./settings.js";
-import { adoptThenable } from "./thenable.js";
+import { adoptThenable, observe } from "./thenable.js";
 import { isAbortSignal } from "./wait.js";
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -188,7 +188,8 @@ class TimedCall implements Deadline {
     });
     host.active++;
     deadlines?.insert(this);
-    work.then(
+    void observe(
+      work,
       (value) => {
         host.active--;
         if (!this.#decide()) return;
@@ -289,7 +290,8 @@ class ControlledCall implements Deadline {
     }
     const work = adoptThenable(result);
     if (work !== undefined) {
-      work.then(
+      void observe(
+        work,
         (value) => {
           this.#workSettled();
           this.#succeeded(value);
@@ -348,7 +350,7 @@ class ControlledCall implements Deadline {
   #fail(raised: unknown, useFallback: boolean): void {
     const fallback = this.#fallback;
     if (fallback !== undefined && useFallback) {
-      runFallback(fallback, raised, this.#args).then(this.#resolve, this.#reject);
+      void observe(runFallback(fallback, raised, this.#args), this.#resolve, this.#reject);
     } else {
       this.#reject(raised);
     }

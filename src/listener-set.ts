@@ -144,7 +144,7 @@ export class ListenerSet {
   /** Hands a listener's error to the handler; a handler that throws falls back to the console. */
   report(
     error: unknown,
-    hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync",
+    hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync" | "storage",
   ): void {
     try {
       const result = this.#onError(error, hook);

@@ -15,12 +15,13 @@ import type { WindowSpec } from "./outcome-window.js";
  * Where listener errors go: the error, unwrapped, and the hook. Also `"exclude"` for an exclusion
  * predicate that threw, and `"resetTimeout"` / `"retryAfterFrom"` for those options' functions
  * when they throw or return something that is not a duration; `"callSync"` for the rejection of a
- * promise that `callSync` refused (the caller got a `TypeError`). The handler may be async; if it
+ * promise that `callSync` refused (the caller got a `TypeError`); `"storage"` for a storage whose
+ * `subscribe` (or the function it returned) failed. The handler may be async; if it
  * throws or rejects, both errors go to `console.error`, the one place left that loses neither.
  */
 export type ListenerErrorHandler = (
   error: unknown,
-  hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync",
+  hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync" | "storage",
 ) => unknown;
 
 /**

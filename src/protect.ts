@@ -2,6 +2,7 @@ import { describeValue } from "./describe.js";
 import type { CallGate, Epoch } from "./gate.js";
 import type { Fallback } from "./options.js";
 import { assertBoolean, assertFunction } from "./validate.js";
+import { isPlainPromise, observe } from "./thenable.js";
 
 /** Marks a wrapper so that `call()` on the breaker that built it does not count it twice. */
 export const ignoredBy: unique symbol = Symbol("aiobreaker.ignoredBy");
@@ -84,23 +85,17 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
         const epoch = fallback === undefined ? gate.plainEpoch(args) : undefined;
         if (epoch === undefined) return gate.run(target, this, args, fallback);
         let result: unknown;
+        let plain: boolean;
         try {
           result = args.length === 0 ? target.call(this) : Reflect.apply(target, this, args);
+          plain = isPlainPromise(result);
         } catch (error) {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
           return Promise.reject(gate.settleFailure(epoch, error));
         }
-        if (result instanceof Promise) {
-          let settled: Promise<unknown>;
-          try {
-            settled = result.then(epoch.onFulfilled, epoch.onRejected);
-          } catch (error) {
-            // A promise whose own `then` throws: the call failed, and nothing is left pending.
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-            return Promise.reject(gate.settleFailure(epoch, error));
-          }
+        if (plain) {
           gate.pending++;
-          return settled;
+          return observe(result as Promise<unknown>, epoch.onFulfilled, epoch.onRejected);
         }
         return gate.settleValue(epoch, result);
       };

@@ -8,24 +8,40 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+const nativeThen = Promise.prototype.then;
+
 /**
- * A native promise that settles as `value` does when `value` is a thenable, else `undefined`.
- * Never throws: a `then` whose reading or calling throws gives a promise rejected with that
- * error, so a hostile result cannot escape the breaker's bookkeeping. A plain native promise is
- * returned as it is.
+ * Whether `value` is a promise made by `Promise` itself: one that `await` adopts by its own
+ * state, never calling a `then` of its own. Reading `constructor` may throw (a getter).
+ */
+export function isPlainPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise && value.constructor === Promise;
+}
+
+/**
+ * Reacts to a plain promise by its own state, as `await` does: a `then` set on the promise
+ * itself is not called, so it cannot settle the call twice or return something else.
+ */
+export function observe(
+  promise: Promise<unknown>,
+  onFulfilled: (value: unknown) => unknown,
+  onRejected: (error: unknown) => unknown,
+): Promise<unknown> {
+  return nativeThen.call(promise, onFulfilled, onRejected);
+}
+
+/**
+ * A plain promise (see {@link isPlainPromise}) that settles as `value` does when `value` is a
+ * thenable, else `undefined`; observe it with {@link observe}. Never throws: a `then` whose
+ * reading or calling throws gives a promise rejected with that error, and one that calls back
+ * twice settles it once, so a hostile result cannot escape the breaker's bookkeeping.
  */
 export function adoptThenable(value: unknown): Promise<unknown> | undefined {
   if (typeof value !== "object" && typeof value !== "function") return undefined;
   if (value === null) return undefined;
-  if (
-    value instanceof Promise &&
-    Object.getPrototypeOf(value) === Promise.prototype &&
-    !Object.hasOwn(value, "then")
-  ) {
-    return value;
-  }
   let then: unknown;
   try {
+    if (isPlainPromise(value)) return value;
     then = (value as { then?: unknown }).then;
   } catch (error) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a getter may throw anything; the caller gets it as it was
@@ -36,4 +52,20 @@ export function adoptThenable(value: unknown): Promise<unknown> | undefined {
   return new Promise((resolve, reject) => {
     Reflect.apply(then, value, [resolve, reject]);
   });
+}
+
+/**
+ * Calls `onRejected` if `promise` rejects, which also marks the rejection handled. Never calls a
+ * `then` of the promise's own and never throws: this only watches.
+ */
+export function watchRejection(
+  promise: Promise<unknown>,
+  onRejected: (error: unknown) => void,
+): void {
+  try {
+    void nativeThen.call(promise, undefined, onRejected);
+  } catch {
+    // Only a promise subclass whose constructor throws gets here: it cannot be watched, and the
+    // caller still holds it.
+  }
 }

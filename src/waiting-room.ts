@@ -21,6 +21,7 @@ export class WaitingRoom {
   #changes: ChangeNotifier | undefined;
   readonly #storage: CircuitBreakerStorage;
   readonly #onStorageChange: () => void;
+  readonly #onStorageError: (error: unknown) => void;
   #unsubscribe: (() => void) | undefined;
   #deliveryDue = false;
   readonly #leave = (): void => {
@@ -41,10 +42,17 @@ export class WaitingRoom {
   /**
    * @param onStorageChange what the breaker does when its storage announces a change: catch up
    * with it, wake whoever it may let in.
+   * @param onStorageError where a failing `subscribe` or unsubscribe goes; the waiters then wake
+   * at this breaker's own changes only, as over a storage without `subscribe`.
    */
-  constructor(storage: CircuitBreakerStorage, onStorageChange: () => void) {
+  constructor(
+    storage: CircuitBreakerStorage,
+    onStorageChange: () => void,
+    onStorageError: (error: unknown) => void,
+  ) {
     this.#storage = storage;
     this.#onStorageChange = onStorageChange;
+    this.#onStorageError = onStorageError;
   }
 
   /** Callers queued for a trial slot. */
@@ -54,15 +62,13 @@ export class WaitingRoom {
 
   /** Queues a caller for a trial slot; resolves when a slot may be free. */
   enqueue(signal: AbortSignal | undefined): Promise<void> {
-    const refused = this.#listenToStorage();
-    if (refused !== undefined) return Promise.reject(refused);
+    this.#listenToStorage();
     return (this.#queue ??= new TrialQueue(this.#leave)).wait(signal);
   }
 
   /** Resolves at the next change, or at once when `ready` (the change came already). */
   nextChange(signal: AbortSignal | undefined, ready: boolean): Promise<void> {
-    const refused = ready ? undefined : this.#listenToStorage();
-    if (refused !== undefined) return Promise.reject(refused);
+    if (!ready) this.#listenToStorage();
     const wait = (this.#changes ??= new ChangeNotifier(this.#leave)).wait(signal, ready);
     // Nobody waits after all (a bad or aborted signal): stop listening.
     this.#releaseStorage();
@@ -85,26 +91,38 @@ export class WaitingRoom {
     this.#releaseStorage();
   }
 
-  /** Subscribes to the storage's changes, for a waiter about to be added; a broken one refuses. */
-  #listenToStorage(): TypeError | undefined {
-    if (this.#unsubscribe !== undefined) return undefined;
+  /** Subscribes to the storage's changes, for a waiter about to be added. */
+  #listenToStorage(): void {
+    if (this.#unsubscribe !== undefined) return;
     const storage = this.#storage;
-    if (storage.subscribe === undefined) return undefined;
-    const unsubscribe: unknown = storage.subscribe(this.#heard);
+    if (storage.subscribe === undefined) return;
+    let unsubscribe: unknown;
+    try {
+      unsubscribe = storage.subscribe(this.#heard);
+    } catch (error) {
+      this.#onStorageError(error);
+      return;
+    }
     if (typeof unsubscribe !== "function") {
-      return new TypeError(
-        `storage.subscribe() must return a function that ends the subscription, got ${describeValue(unsubscribe)}`,
+      this.#onStorageError(
+        new TypeError(
+          `storage.subscribe() must return a function that ends the subscription, got ${describeValue(unsubscribe)}`,
+        ),
       );
+      return;
     }
     this.#unsubscribe = unsubscribe as () => void;
-    return undefined;
   }
 
   #releaseStorage(): void {
     if (this.#unsubscribe === undefined || this.#waiters() !== 0) return;
     const unsubscribe = this.#unsubscribe;
     this.#unsubscribe = undefined;
-    unsubscribe();
+    try {
+      unsubscribe();
+    } catch (error) {
+      this.#onStorageError(error);
+    }
   }
 
   #waiters(): number {

@@ -267,7 +267,7 @@ describe("exclude predicates", () => {
 
 describe("nothing escapes or is dropped", () => {
   it("callSync's TypeError carries the thenable it refused", async () => {
-    const breaker = new CircuitBreaker();
+    const breaker = new CircuitBreaker({ onListenerError: () => undefined });
     const rejected = Promise.reject(new Error("db down"));
     let caught: unknown;
     try {

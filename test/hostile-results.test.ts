@@ -6,14 +6,23 @@ function manualClock(start = 1_000_000) {
   return { time, clock: { now: () => time.now } };
 }
 
-/** A native promise whose own `then` throws. */
-function promiseWithThrowingThen(): Promise<never> {
-  const promise = new Promise<never>(() => undefined);
-  return Object.defineProperty(promise, "then", {
-    value: () => {
+/** A thenable whose `then` throws. */
+function thenableWithThrowingThen(): PromiseLike<never> {
+  return {
+    then() {
       throw new Error("then threw");
     },
-  });
+  };
+}
+
+/** An instance of a promise subclass whose `then` throws. */
+function subclassWithThrowingThen(): Promise<never> {
+  class Hostile<T> extends Promise<T> {
+    override then(): never {
+      throw new Error("subclass then threw");
+    }
+  }
+  return new Hostile<never>(() => undefined);
 }
 
 /** A thenable whose `then` getter throws. */
@@ -26,7 +35,8 @@ function thenableWithThrowingGetter(): PromiseLike<never> {
 }
 
 const hostile: [string, () => unknown, string][] = [
-  ["a promise whose then throws", promiseWithThrowingThen, "then threw"],
+  ["a thenable whose then throws", thenableWithThrowingThen, "then threw"],
+  ["a promise subclass whose then throws", subclassWithThrowingThen, "subclass then threw"],
   ["a thenable whose then getter throws", thenableWithThrowingGetter, "getter threw"],
 ];
 
@@ -82,10 +92,58 @@ describe("a result whose then throws is the call's failure, never a throw or a l
     expect(breaker.state).toBe("open");
   });
 
-  it("a promise whose then throws, from callSync: refused as a promise, counted as nothing", () => {
+  it("a promise subclass whose then throws, from callSync: refused as a promise, counted as nothing", () => {
     const breaker = new CircuitBreaker({ failMax: 1 });
-    expect(() => breaker.callSync(promiseWithThrowingThen)).toThrow("callSync got a thenable");
+    expect(() => breaker.callSync(subclassWithThrowingThen)).toThrow("callSync got a thenable");
     expect([breaker.state, breaker.failCounter]).toEqual(["closed", 0]);
+  });
+});
+
+describe("a plain promise is followed by its own state, as await does", () => {
+  for (const [path, options] of paths) {
+    it(`a then set on the promise itself is never called, through ${path}`, async () => {
+      const breaker = new CircuitBreaker(options);
+      expect(await breaker.call(() => "warm")).toBe("warm");
+      let ownThenCalls = 0;
+      const promise = Promise.resolve("real");
+      void Object.defineProperty(promise, "then", {
+        value: () => {
+          ownThenCalls++;
+          throw new Error("own then");
+        },
+      });
+      expect(await breaker.call(() => promise)).toBe("real");
+      expect([ownThenCalls, breaker.inFlight, breaker.failCounter]).toEqual([0, 0, 0]);
+    });
+  }
+
+  it("a then set on the promise itself is never called, from a protected function", async () => {
+    const breaker = new CircuitBreaker();
+    let ownThenCalls = 0;
+    const promise = Promise.resolve("real");
+    void Object.defineProperty(promise, "then", {
+      value: () => {
+        ownThenCalls++;
+        throw new Error("own then");
+      },
+    });
+    const guarded = breaker.protect(() => promise);
+    expect(await breaker.call(() => "warm")).toBe("warm");
+    expect(await guarded()).toBe("real");
+    expect([ownThenCalls, breaker.inFlight, breaker.failCounter]).toEqual([0, 0, 0]);
+  });
+
+  it("a thenable that calls back twice settles the call once", async () => {
+    const breaker = new CircuitBreaker({ failMax: 1 });
+    expect(await breaker.call(() => "warm")).toBe("warm");
+    const twice = {
+      then(resolve: (value: string) => void, reject: (error: Error) => void) {
+        resolve("first");
+        reject(new Error("second"));
+      },
+    };
+    expect(await breaker.call(() => twice)).toBe("first");
+    expect([breaker.state, breaker.failCounter, breaker.inFlight]).toEqual(["closed", 0, 0]);
   });
 });
 

@@ -4,7 +4,6 @@ import {
   CircuitBreakerError,
   CircuitMemoryStorage,
   type CircuitBreakerState,
-  type CircuitBreakerStorage,
 } from "../src/index.js";
 
 function manualClock(start = 1_000_000) {
@@ -179,21 +178,162 @@ describe("breakers sharing one storage wake each other's waiters", () => {
     expect(changes).toEqual(["closed->open"]);
   });
 
-  it("a storage whose subscribe returns no function fails the wait, naming what it returned", async () => {
+  for (const [what, subscribe, message] of [
+    ["returns no function", () => 42, "must return a function that ends the subscription, got 42"],
+    [
+      "throws",
+      () => {
+        throw new Error("no pub/sub here");
+      },
+      "no pub/sub here",
+    ],
+  ] as const) {
+    it(`a storage whose subscribe ${what} is reported, and its waiters still wake at the breaker's own changes`, async () => {
+      const { time, clock } = manualClock();
+      class BrokenStorage extends CircuitMemoryStorage {
+        override subscribe(): () => void {
+          return subscribe() as unknown as () => void;
+        }
+      }
+      const reported: [unknown, string][] = [];
+      const breaker = new CircuitBreaker({
+        storage: new BrokenStorage(),
+        failMax: 1,
+        resetTimeout: 10,
+        clock,
+        onListenerError: (error, source) => {
+          reported.push([error, source]);
+        },
+      });
+      await openThenDue(breaker, time);
+      const trial = deferred();
+      const running = breaker.call(() => trial.promise);
+      const refused = await rejection(breaker.call(() => 1));
+      const wait = refused.waitUntilRetry();
+      expect(reported).toHaveLength(1);
+      expect(reported[0]?.[1]).toBe("storage");
+      expect(String(reported[0]?.[0])).toContain(message);
+      expect(await status(wait)).toBe("pending");
+      trial.resolve("ok");
+      await running;
+      expect(await status(wait)).toBe("resolved");
+    });
+  }
+
+  it("an unsubscribe that throws is reported, not thrown into the call that ended the wait", async () => {
     const { time, clock } = manualClock();
-    class BrokenStorage extends CircuitMemoryStorage {
-      override subscribe(): () => void {
-        return 42 as unknown as () => void;
+    class StickyStorage extends CircuitMemoryStorage {
+      override subscribe(listener: () => void): () => void {
+        super.subscribe(listener);
+        return () => {
+          throw new Error("cannot unsubscribe");
+        };
       }
     }
-    const broken: CircuitBreakerStorage = new BrokenStorage();
-    const breaker = new CircuitBreaker({ storage: broken, failMax: 1, resetTimeout: 10, clock });
+    const reported: unknown[] = [];
+    const breaker = new CircuitBreaker({
+      storage: new StickyStorage(),
+      failMax: 1,
+      resetTimeout: 10,
+      clock,
+      onListenerError: (error) => {
+        reported.push(error);
+      },
+    });
     await openThenDue(breaker, time);
-    void breaker.call(() => new Promise(() => undefined));
+    const trial = deferred();
+    const running = breaker.call(() => trial.promise);
     const refused = await rejection(breaker.call(() => 1));
-    await expect(refused.waitUntilRetry()).rejects.toThrow(
-      "storage.subscribe() must return a function that ends the subscription, got 42",
-    );
+    const wait = refused.waitUntilRetry();
+    trial.resolve("ok");
+    expect(await running).toBe("ok");
+    await wait;
+    expect(String(reported[0])).toContain("cannot unsubscribe");
+  });
+});
+
+describe("breakers sharing one storage: every free slot and every reset reaches the queue", () => {
+  it("two slots another breaker frees in one tick start two queued callers", async () => {
+    const storage = new CountingStorage("half-open");
+    const shared = { storage, halfOpenMaxCalls: 2, successThreshold: 5 };
+    const b1 = new CircuitBreaker({ ...shared, halfOpenQueueSize: 2 });
+    const b2 = new CircuitBreaker(shared);
+    const first = deferred();
+    const second = deferred();
+    const trials = [b2.call(() => first.promise), b2.call(() => second.promise)];
+    const started: string[] = [];
+    for (const name of ["q1", "q2"]) {
+      // Each keeps its slot: only the freed slots can let the other in.
+      void b1.call(() => {
+        started.push(name);
+        return new Promise(() => undefined);
+      });
+    }
+    await drain();
+    expect(started).toEqual([]);
+    first.resolve(1);
+    second.resolve(2);
+    await Promise.all(trials);
+    await drain();
+    expect(started).toEqual(["q1", "q2"]);
+    expect([storage.trialCalls, storage.live]).toEqual([2, 0]);
+  });
+
+  it("resetting every breaker over the storage runs every queued caller and ends the subscription", async () => {
+    const storage = new CountingStorage("half-open");
+    const b1 = new CircuitBreaker({ storage, halfOpenQueueSize: 3 });
+    const b2 = new CircuitBreaker({ storage });
+    void b2.call(() => new Promise(() => undefined));
+    const queued = ["q1", "q2", "q3"].map((name) => b1.call(() => name));
+    await drain();
+    b2.reset();
+    b1.reset();
+    expect(await Promise.all(queued)).toEqual(["q1", "q2", "q3"]);
+    expect([b1.state, storage.live]).toEqual(["closed", 0]);
+  });
+
+  it("a rejection while forced open records the changes already made: its wait does not resolve at once", async () => {
+    const storage = new CountingStorage();
+    const b1 = new CircuitBreaker({ storage });
+    const b2 = new CircuitBreaker({ storage });
+    b1.forceOpen();
+    b2.close();
+    let refused: unknown;
+    try {
+      b1.callSync(() => 1);
+    } catch (error) {
+      refused = error;
+    }
+    if (!(refused instanceof CircuitBreakerError)) throw new Error("expected a rejection");
+    const wait = refused.waitUntilRetry();
+    expect(await status(wait)).toBe("pending");
+    b1.enable();
+    expect(await status(wait)).toBe("resolved");
+  });
+
+  it("a forced-open breaker's listeners hear nothing of the storage's moves, then the real change on release", async () => {
+    const storage = new CircuitMemoryStorage();
+    const changes: string[] = [];
+    const b1 = new CircuitBreaker({
+      storage,
+      listeners: [
+        {
+          stateChange: (_breaker, from: CircuitBreakerState, to: CircuitBreakerState) => {
+            changes.push(`${from}->${to}`);
+          },
+        },
+      ],
+    });
+    const b2 = new CircuitBreaker({ storage });
+    b1.forceOpen();
+    b2.halfOpen();
+    await expect(b1.call(() => 1)).rejects.toBeInstanceOf(CircuitBreakerError);
+    b2.close();
+    await expect(b1.call(() => 1)).rejects.toBeInstanceOf(CircuitBreakerError);
+    expect(changes).toEqual(["closed->open"]);
+    b1.enable();
+    expect(changes).toEqual(["closed->open", "open->closed"]);
+    expect(b1.state).toBe("closed");
   });
 });
 
