@@ -16,6 +16,13 @@ const now = (): number => performance.now();
  */
 export const MAX_TIMER_DELAY = 2_147_483_647;
 
+/** Deno's timer controls, where they exist. */
+const deno = (
+  globalThis as {
+    Deno?: { refTimer?: (id: number) => void; unrefTimer?: (id: number) => void };
+  }
+).Deno;
+
 /**
  * Deadlines of one breaker's calls, ordered, under a single timer. A timer per call would cost
  * several times the call itself; with one timeout per breaker deadlines arrive in order, so
@@ -105,8 +112,16 @@ export class DeadlineQueue {
   #setReferenced(referenced: boolean): void {
     if (this.#referenced === referenced || this.#timer === undefined) return;
     this.#referenced = referenced;
-    const timer = this.#timer as { ref?: () => unknown; unref?: () => unknown };
-    if (referenced) timer.ref?.();
-    else timer.unref?.();
+    const timer: unknown = this.#timer;
+    if (typeof timer === "object" && timer !== null) {
+      // Node, Bun and Deno 2: timer objects.
+      const handle = timer as { ref?: () => unknown; unref?: () => unknown };
+      if (referenced) handle.ref?.();
+      else handle.unref?.();
+    } else if (typeof timer === "number" && deno !== undefined) {
+      // Older Deno: numeric ids, referenced through its namespace. (Browsers hold no process.)
+      if (referenced) deno.refTimer?.(timer);
+      else deno.unrefTimer?.(timer);
+    }
   }
 }

@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "node $(node --version)"
-node main.mjs
+timeout 120 node main.mjs
 echo "bun $(npx --yes -p bun@1 bun --version)"
-npx --yes -p bun@1 bun main.mjs
+timeout 120 npx --yes -p bun@1 bun main.mjs
 echo "$(npx --yes -p deno@2 deno --version | head -1)"
-npx --yes -p deno@2 deno run --quiet main.mjs
+timeout 120 npx --yes -p deno@2 deno run --quiet main.mjs
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
 if [ -z "$browser" ]; then
