@@ -147,7 +147,8 @@ export class CircuitBreaker {
 
   /**
    * Calls started whose outcome is still to come: their promise (or, with a timeout or a
-   * concurrency limit, their work) has not settled. Guarded generators are not counted.
+   * concurrency limit, their work) has not settled, and guarded generators between their first
+   * `next()` and their end.
    */
   get inFlight(): number {
     return this.#core.active + this.#core.pending;

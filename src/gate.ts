@@ -1,3 +1,4 @@
+import type { DeadlineQueue } from "./deadline-queue.js";
 import type { NeutralReason } from "./listener.js";
 import type { CircuitBreakerState } from "./state.js";
 
@@ -34,8 +35,15 @@ export const EXCLUDED = 2;
 
 /** A breaker's call path, handed to the wrappers that `protect` builds. Internal. */
 export interface CallGate {
-  /** Shortest-path calls handed to an epoch's reactions and not settled yet. */
+  /**
+   * Calls whose outcome is still to come and that no controlled call counts: shortest-path calls
+   * handed to an epoch's reactions, and guarded generators between their first next() and end.
+   */
   pending: number;
+  /** For `halfOpenTimeout`, which guarded generators honour too. */
+  readonly settings: { readonly halfOpenTimeout: number | undefined };
+  /** The breaker's one timer queue for deadlines. */
+  readonly deadlines: DeadlineQueue;
   /** Admits a call (an epoch) or refuses it (the error to raise, already reported). */
   admitReported(): Epoch | Error;
   beforeCall(fn: (...args: never[]) => unknown, args: readonly unknown[]): void;

@@ -1,5 +1,6 @@
 import { describeValue } from "./describe.js";
-import type { CallGate, Epoch } from "./gate.js";
+import { guardGenerator } from "./guarded-generator.js";
+import type { CallGate } from "./gate.js";
 import type { Fallback } from "./options.js";
 import { assertBoolean, assertFunction } from "./validate.js";
 import { isPlainPromise, observe } from "./thenable.js";
@@ -78,8 +79,8 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
     const target = fn as (...args: never[]) => unknown;
     const proto = Object.getPrototypeOf(fn) as unknown;
     let guarded: (...args: unknown[]) => unknown;
-    if (proto === GeneratorFunction) guarded = guardGenerator(gate, target, iterateSync);
-    else if (proto === AsyncGeneratorFunction) guarded = guardGenerator(gate, target, iterateAsync);
+    if (proto === GeneratorFunction) guarded = guardGenerator(gate, target, false);
+    else if (proto === AsyncGeneratorFunction) guarded = guardGenerator(gate, target, true);
     else {
       guarded = function (this: unknown, ...args: unknown[]) {
         const epoch = fallback === undefined ? gate.plainEpoch(args) : undefined;
@@ -185,96 +186,4 @@ function isLegacyDecoratorCall(
     (typeof key === "string" || typeof key === "symbol") &&
     isPropertyDescriptor(descriptor)
   );
-}
-
-type Iterate = (
-  gate: CallGate,
-  epoch: Epoch,
-  inner: Iterator<unknown> & AsyncIterator<unknown>,
-) => unknown;
-
-/**
- * Admission is checked when the generator is created; the outcome is decided by its iteration.
- * A half-open trial slot is held only while the generator runs: one created and never iterated
- * would otherwise hold it for good, since nothing but its iteration can release it.
- */
-function guardGenerator(
-  gate: CallGate,
-  fn: (...args: never[]) => unknown,
-  iterate: Iterate,
-): (...args: unknown[]) => unknown {
-  return function (this: unknown, ...args: unknown[]) {
-    const epoch = gate.admitReported();
-    if (epoch instanceof Error) throw epoch;
-    gate.beforeCall(fn, args);
-    let inner: Iterator<unknown> & AsyncIterator<unknown>;
-    try {
-      inner = Reflect.apply(fn, this, args) as Iterator<unknown> & AsyncIterator<unknown>;
-    } catch (error) {
-      throw gate.settleFailure(epoch, error);
-    }
-    // The slot admission took is given back, with no listener event (nothing ended); the first
-    // next() asks for one again.
-    if (!epoch.direct) gate.settleNeutral(epoch, undefined);
-    return iterate(gate, epoch, inner);
-  };
-}
-
-/**
- * The epoch a generator's iteration runs under, asked at its first next(): the creation's when
- * that needed no trial slot (closed or disabled), as a call admitted then; otherwise a fresh
- * admission, which takes a trial slot or refuses.
- */
-function startEpoch(gate: CallGate, created: Epoch): Epoch {
-  if (created.direct) return created;
-  const epoch = gate.admitReported();
-  if (epoch instanceof Error) throw epoch;
-  return epoch;
-}
-
-// iterateSync and iterateAsync are twins on purpose: a generator body is either sync or async,
-// and `yield*` cannot be shared across the two. Their bodies start at the first next(): a throw()
-// or return() before it ends the generator without running the inner one, as on any generator,
-// and so takes no trial slot and records nothing.
-function* iterateSync(
-  gate: CallGate,
-  created: Epoch,
-  inner: Iterator<unknown>,
-): Generator<unknown, unknown, unknown> {
-  const epoch = startEpoch(gate, created);
-  let settled = false;
-  try {
-    const value: unknown = yield* { [Symbol.iterator]: () => inner };
-    settled = true;
-    gate.settleSuccess(epoch);
-    return value;
-  } catch (error) {
-    if (settled) throw error;
-    settled = true;
-    throw gate.settleFailure(epoch, error);
-  } finally {
-    // The consumer stopped early (return()): neither success nor failure.
-    if (!settled) gate.settleNeutral(epoch, "stopped");
-  }
-}
-
-async function* iterateAsync(
-  gate: CallGate,
-  created: Epoch,
-  inner: AsyncIterator<unknown>,
-): AsyncGenerator<unknown, unknown, unknown> {
-  const epoch = startEpoch(gate, created);
-  let settled = false;
-  try {
-    const value: unknown = yield* { [Symbol.asyncIterator]: () => inner };
-    settled = true;
-    gate.settleSuccess(epoch);
-    return value;
-  } catch (error) {
-    if (settled) throw error;
-    settled = true;
-    throw gate.settleFailure(epoch, error);
-  } finally {
-    if (!settled) gate.settleNeutral(epoch, "stopped");
-  }
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CircuitBreaker, CircuitBreakerError, type NeutralReason } from "../src/index.js";
 
 const clockAt = (time: { now: number }) => ({ now: () => time.now });
@@ -302,5 +302,64 @@ describe("legacy (experimentalDecorators) decorators", () => {
     } finally {
       delete (globalThis as Record<string, unknown>)["__aiobreakerEdges"];
     }
+  });
+});
+
+describe("protected generators: halfOpenTimeout and inFlight", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a trial generator whose consumer stalls is freed by halfOpenTimeout; its late end decides nothing", async () => {
+    vi.useFakeTimers();
+    const { breaker } = dueForTrial();
+    const neutral: NeutralReason[] = [];
+    breaker.addListener({ neutral: (_b, reason) => neutral.push(reason) });
+    const stalled = breaker.protect(function* () {
+      yield 1;
+      throw new Error("failed, but too late to count");
+    })();
+    expect(stalled.next()).toEqual({ value: 1, done: false });
+    expect(thrownBy(() => breaker.callSync(() => "refused"))).toBeInstanceOf(CircuitBreakerError);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(neutral).toEqual(["half-open-timeout"]);
+    expect(breaker.callSync(() => "second trial")).toBe("second trial");
+    expect(breaker.state).toBe("closed");
+    expect(() => stalled.next()).toThrow("failed, but too late to count");
+    expect([breaker.state, breaker.failCounter, breaker.inFlight]).toEqual(["closed", 0, 0]);
+  });
+
+  it("a trial generator that ends in time cancels its deadline: nothing fires later", async () => {
+    vi.useFakeTimers();
+    const { breaker } = dueForTrial();
+    const neutral: NeutralReason[] = [];
+    breaker.addListener({ neutral: (_b, reason) => neutral.push(reason) });
+    const quick = breaker.protect(async function* () {
+      yield await Promise.resolve("a");
+    })();
+    expect(await quick.next()).toEqual({ value: "a", done: false });
+    expect(await quick.next()).toEqual({ value: undefined, done: true });
+    expect(breaker.state).toBe("closed");
+    await vi.advanceTimersByTimeAsync(100);
+    expect(neutral).toEqual([]);
+  });
+
+  it("inFlight counts a generator from its first next() until it ends or is stopped", () => {
+    const breaker = new CircuitBreaker();
+    const numbers = breaker.protect(function* () {
+      yield 1;
+      yield 2;
+    });
+    const finished = numbers();
+    expect(breaker.inFlight).toBe(0);
+    finished.next();
+    expect(breaker.inFlight).toBe(1);
+    expect([...finished]).toEqual([2]);
+    expect(breaker.inFlight).toBe(0);
+    const stopped = numbers();
+    stopped.next();
+    expect(breaker.inFlight).toBe(1);
+    stopped.return(undefined);
+    expect(breaker.inFlight).toBe(0);
   });
 });
