@@ -107,6 +107,11 @@ export class BreakerCore implements CallGate, CallHost {
     return (this.#deadlines ??= new DeadlineQueue());
   }
 
+  /** Callers queued for a trial slot (no waiting room is made to answer). */
+  get queued(): number {
+    return this.#room?.queued ?? 0;
+  }
+
   get room(): WaitingRoom {
     return (this.#room ??= new WaitingRoom(
       this.storage,

@@ -366,7 +366,7 @@ export class CircuitBreaker {
     core.refreshEpoch();
     // New trial slots are free at once: as many queued callers may take them.
     if (addedSlots > 0) {
-      const wakes = Math.min(addedSlots, Math.max(1, core.room.queued));
+      const wakes = Math.min(addedSlots, Math.max(1, core.queued));
       for (let wake = 0; wake < wakes; wake++) core.wakeOne();
     }
   }
