@@ -5,21 +5,12 @@ import {
   CircuitMemoryStorage,
   exponentialBackoff,
 } from "../src/index.js";
+import { drain, manualClock } from "./support.js";
 
 const hang = (_options?: { signal?: AbortSignal }) => new Promise<never>(() => undefined);
 const boom = () => {
   throw new Error("boom");
 };
-
-function manualClock(start = 1_000_000) {
-  const time = { now: start };
-  return { time, clock: { now: () => time.now } };
-}
-
-/** Lets every queued microtask and promise job run. */
-async function drain(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
 
 async function settled(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

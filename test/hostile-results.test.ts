@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker, type CircuitBreakerOptions } from "../src/index.js";
-
-function manualClock(start = 1_000_000) {
-  const time = { now: start };
-  return { time, clock: { now: () => time.now } };
-}
+import { manualClock } from "./support.js";
 
 /** A thenable whose `then` throws. */
 function thenableWithThrowingThen(): PromiseLike<never> {
@@ -99,38 +95,37 @@ describe("a result whose then throws is the call's failure, never a throw or a l
   });
 });
 
+/** A promise resolved with "real" whose own `then` counts its calls and throws. */
+function promiseWithOwnThen(): { promise: Promise<string>; ownThenCalls: () => number } {
+  let calls = 0;
+  const promise = Promise.resolve("real");
+  void Object.defineProperty(promise, "then", {
+    value: () => {
+      calls++;
+      throw new Error("own then");
+    },
+  });
+  return { promise, ownThenCalls: () => calls };
+}
+
 describe("a plain promise is followed by its own state, as await does", () => {
   for (const [path, options] of paths) {
     it(`a then set on the promise itself is never called, through ${path}`, async () => {
       const breaker = new CircuitBreaker(options);
       expect(await breaker.call(() => "warm")).toBe("warm");
-      let ownThenCalls = 0;
-      const promise = Promise.resolve("real");
-      void Object.defineProperty(promise, "then", {
-        value: () => {
-          ownThenCalls++;
-          throw new Error("own then");
-        },
-      });
+      const { promise, ownThenCalls } = promiseWithOwnThen();
       expect(await breaker.call(() => promise)).toBe("real");
-      expect([ownThenCalls, breaker.inFlight, breaker.failCounter]).toEqual([0, 0, 0]);
+      expect([ownThenCalls(), breaker.inFlight, breaker.failCounter]).toEqual([0, 0, 0]);
     });
   }
 
   it("a then set on the promise itself is never called, from a protected function", async () => {
     const breaker = new CircuitBreaker();
-    let ownThenCalls = 0;
-    const promise = Promise.resolve("real");
-    void Object.defineProperty(promise, "then", {
-      value: () => {
-        ownThenCalls++;
-        throw new Error("own then");
-      },
-    });
+    const { promise, ownThenCalls } = promiseWithOwnThen();
     const guarded = breaker.protect(() => promise);
     expect(await breaker.call(() => "warm")).toBe("warm");
     expect(await guarded()).toBe("real");
-    expect([ownThenCalls, breaker.inFlight, breaker.failCounter]).toEqual([0, 0, 0]);
+    expect([ownThenCalls(), breaker.inFlight, breaker.failCounter]).toEqual([0, 0, 0]);
   });
 
   it("a thenable that calls back twice settles the call once", async () => {

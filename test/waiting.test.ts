@@ -5,35 +5,7 @@ import {
   CircuitMemoryStorage,
   type CircuitBreakerState,
 } from "../src/index.js";
-
-function manualClock(start = 1_000_000) {
-  const time = { now: start };
-  return { time, clock: { now: () => time.now } };
-}
-
-/** Lets every queued microtask and promise job run. */
-async function drain(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-/** "resolved", "rejected" or "pending" once every job that could settle `promise` has run. */
-async function status(promise: Promise<unknown>): Promise<string> {
-  const seen = promise.then(
-    () => "resolved",
-    () => "rejected",
-  );
-  return Promise.race([seen, drain().then(() => "pending")]);
-}
-
-function deferred() {
-  let resolve!: (value: unknown) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred, drain, manualClock, status } from "./support.js";
 
 async function rejection(promise: Promise<unknown>): Promise<CircuitBreakerError> {
   const error = await promise.then(
