@@ -142,6 +142,47 @@ describe("a plain promise is followed by its own state, as await does", () => {
   });
 });
 
+describe("results off the shortest path", () => {
+  const viaBeforeCall = { listeners: [{ beforeCall: () => undefined }] };
+
+  it("a function with a then method is adopted as a thenable", async () => {
+    const breaker = new CircuitBreaker(viaBeforeCall);
+    const thenableFunction = Object.assign(() => undefined, {
+      then: (resolve: (value: string) => void) => {
+        resolve("from a function");
+      },
+    });
+    expect(await breaker.call(() => thenableFunction)).toBe("from a function");
+    expect(breaker.inFlight).toBe(0);
+  });
+
+  it("null and plain values are results, not thenables", async () => {
+    const breaker = new CircuitBreaker(viaBeforeCall);
+    expect(await breaker.call(() => null)).toBeNull();
+    expect(await breaker.call(() => ({ then: "not callable" }))).toEqual({ then: "not callable" });
+  });
+
+  it("callSync measures a slow call and records it in the window", () => {
+    const { time, clock } = manualClock();
+    const slow: number[] = [];
+    const breaker = new CircuitBreaker({
+      clock,
+      slowCallDuration: 10,
+      window: { calls: 4 },
+      listeners: [{ slow: (_breaker, duration) => slow.push(duration) }],
+    });
+    expect(
+      breaker.callSync(() => {
+        time.now += 25;
+        return "late";
+      }),
+    ).toBe("late");
+    expect(breaker.callSync(() => "quick")).toBe("quick");
+    expect(slow).toEqual([25]);
+    expect(breaker.metrics).toMatchObject({ calls: 2, slowCalls: 1 });
+  });
+});
+
 describe("callSync given a promise", () => {
   it("reports the promise's rejection to onListenerError instead of leaving it unhandled", async () => {
     const reported: [unknown, string][] = [];
