@@ -8,15 +8,14 @@ import { ListenerSet } from "./listener-set.js";
 import { CircuitMemoryStorage } from "./memory-storage.js";
 import { CircuitBreakerMode } from "./mode.js";
 import {
-  assertOptionNames,
   reconfigurable,
   validateOptions,
   type CircuitBreakerOptions,
   type ReconfigurableOptions,
 } from "./options.js";
 import { createWindow, rates } from "./outcome-window.js";
-import { reshapeWindow } from "./window-snapshot.js";
 import { createProtect, ignoredBy, type Protect } from "./protect.js";
+import { reconfigureCore } from "./reconfigure.js";
 import { resolveSettings } from "./settings.js";
 import type { CircuitBreakerMetrics, CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
@@ -333,42 +332,7 @@ export class CircuitBreaker {
    * nothing. An option given as `undefined` returns to its default.
    */
   reconfigure(options: ReconfigurableOptions): void {
-    assertOptionNames(options, reconfigurable, "reconfigure");
-    const given: Record<string, unknown> = { ...this.#core.given };
-    for (const [key, value] of Object.entries(options)) {
-      if (value === undefined) Reflect.deleteProperty(given, key);
-      else given[key] = value;
-    }
-    const settings = resolveSettings(given);
-    let window = this.#core.window;
-    if (settings.window === undefined) window = undefined;
-    else if (!sameWindow(settings.window, this.#core.settings.window)) {
-      window =
-        window === undefined
-          ? createWindow(settings.window)
-          : reshapeWindow(window, settings.window, this.#core.clock.now());
-    }
-    const core = this.#core;
-    const previous = core.settings.resetTimeout;
-    if (
-      typeof previous === "number" &&
-      typeof settings.resetTimeout === "function" &&
-      core.storage.state === OPEN &&
-      core.storage.openDuration === undefined
-    ) {
-      // Opened under the number: switching to a backoff must not end this opening early.
-      core.pinOpenDuration(previous);
-    }
-    const addedSlots = settings.halfOpenMaxCalls - core.settings.halfOpenMaxCalls;
-    core.given = given;
-    core.settings = settings;
-    core.setWindow(window);
-    core.refreshEpoch();
-    // New trial slots are free at once: as many queued callers may take them.
-    if (addedSlots > 0) {
-      const wakes = Math.min(addedSlots, Math.max(1, core.queued));
-      for (let wake = 0; wake < wakes; wake++) core.wakeOne();
-    }
+    reconfigureCore(this.#core, options);
   }
 
   /** The breaker as plain JSON, to watch it or to start another from (`initialState`). */
@@ -440,10 +404,6 @@ export class CircuitBreaker {
   isSystemError(error: unknown): boolean {
     return !this.#core.exclusions.excludes(error);
   }
-}
-
-function sameWindow(a: object, b: object | undefined): boolean {
-  return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Where a reported error came from, for the default `onListenerError`. */
