@@ -80,7 +80,10 @@ export class CircuitBreaker {
     return this.#core.name;
   }
 
-  /** The current state: the storage's, but open while forced open. Open stays open until a call after `retryAt`. */
+  /**
+   * The current state: the storage's, but open while forced open. Open stays open until a call
+   * after `retryAt`.
+   */
   get state(): CircuitBreakerState {
     return this.#core.reportedState;
   }
