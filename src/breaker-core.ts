@@ -131,7 +131,7 @@ export class BreakerCore implements CallGate, CallHost {
    */
   nextChange(signal: AbortSignal | undefined, since?: number): Promise<void> {
     // A change another breaker made to a shared storage counts too.
-    if (this.epoch !== undefined && this.epoch.generation !== this.storage.generation) this.sync();
+    this.#catchUp();
     return this.room.nextChange(signal, since !== undefined && since !== this.changeCount);
   }
 

@@ -35,14 +35,31 @@ async function openThenDue(breaker: CircuitBreaker, time: { now: number }): Prom
   time.now = breaker.retryAt ?? time.now;
 }
 
+/**
+ * Opens `trialBy`, starts its trial (finished by hand through `trial`), and has `refusedBy` (the
+ * same breaker, or another over the same storage) refused for want of a trial slot.
+ */
+async function refusedWhileTrialRuns(
+  trialBy: CircuitBreaker,
+  time: { now: number },
+  refusedBy: CircuitBreaker = trialBy,
+): Promise<{
+  trial: ReturnType<typeof deferred>;
+  running: Promise<unknown>;
+  refused: CircuitBreakerError;
+}> {
+  await openThenDue(trialBy, time);
+  const trial = deferred();
+  const running = trialBy.call(() => trial.promise);
+  const refused = await rejection(refusedBy.call(() => 1));
+  return { trial, running, refused };
+}
+
 describe("a rejection's waitUntilRetry after the change it waits for", () => {
   it("resolves at once when the trial that filled half-open has already settled", async () => {
     const { time, clock } = manualClock();
     const breaker = new CircuitBreaker({ failMax: 1, resetTimeout: 10, clock });
-    await openThenDue(breaker, time);
-    const trial = deferred();
-    const running = breaker.call(() => trial.promise);
-    const refused = await rejection(breaker.call(() => 1));
+    const { trial, running, refused } = await refusedWhileTrialRuns(breaker, time);
     expect(refused.retryAt).toBeUndefined();
     trial.resolve("ok");
     await running;
@@ -53,10 +70,7 @@ describe("a rejection's waitUntilRetry after the change it waits for", () => {
   it("still waits when nothing has changed since the rejection", async () => {
     const { time, clock } = manualClock();
     const breaker = new CircuitBreaker({ failMax: 1, resetTimeout: 10, clock });
-    await openThenDue(breaker, time);
-    const trial = deferred();
-    const running = breaker.call(() => trial.promise);
-    const refused = await rejection(breaker.call(() => 1));
+    const { trial, running, refused } = await refusedWhileTrialRuns(breaker, time);
     const wait = refused.waitUntilRetry();
     expect(await status(wait)).toBe("pending");
     trial.resolve("ok");
@@ -79,10 +93,7 @@ describe("breakers sharing one storage wake each other's waiters", () => {
     const storage = new CountingStorage();
     const a = new CircuitBreaker({ storage, failMax: 1, resetTimeout: 10, clock, name: "a" });
     const b = new CircuitBreaker({ storage, failMax: 1, resetTimeout: 10, clock, name: "b" });
-    await openThenDue(a, time);
-    const trial = deferred();
-    const running = a.call(() => trial.promise);
-    const refused = await rejection(b.call(() => 1));
+    const { trial, running, refused } = await refusedWhileTrialRuns(a, time, b);
     const wait = refused.waitUntilRetry();
     expect(await status(wait)).toBe("pending");
     expect(storage.live).toBe(1);
@@ -177,10 +188,7 @@ describe("breakers sharing one storage wake each other's waiters", () => {
           reported.push([error, source]);
         },
       });
-      await openThenDue(breaker, time);
-      const trial = deferred();
-      const running = breaker.call(() => trial.promise);
-      const refused = await rejection(breaker.call(() => 1));
+      const { trial, running, refused } = await refusedWhileTrialRuns(breaker, time);
       const wait = refused.waitUntilRetry();
       expect(reported).toHaveLength(1);
       expect(reported[0]?.[1]).toBe("storage");
@@ -212,10 +220,7 @@ describe("breakers sharing one storage wake each other's waiters", () => {
         reported.push(error);
       },
     });
-    await openThenDue(breaker, time);
-    const trial = deferred();
-    const running = breaker.call(() => trial.promise);
-    const refused = await rejection(breaker.call(() => 1));
+    const { trial, running, refused } = await refusedWhileTrialRuns(breaker, time);
     const wait = refused.waitUntilRetry();
     trial.resolve("ok");
     expect(await running).toBe("ok");
