@@ -1,43 +1,53 @@
-import type { CallTimeoutError } from "./call-errors.js";
+import type { CallPolicy } from "./call-policy.js";
+import { CallCounters } from "./call-stats.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
-import { callOptionsOf, type CallHost } from "./controlled-call.js";
-import { createEpoch } from "./epoch.js";
-import { runGuarded } from "./guarded-run.js";
+import type { CallHost } from "./controlled-call.js";
 import { DeadlineQueue } from "./deadline-queue.js";
-import {
-  CircuitBreakerError,
-  createCircuitBreakerError,
-  createRejection,
-  isRaisedBy,
-} from "./errors.js";
+import { rejectedChannel, stateChangeChannel, type CallTraceContext } from "./diagnostics.js";
+import { createEpoch } from "./epoch.js";
+import { ConcurrencyLimitError } from "./call-errors.js";
+import { CircuitBreakerError, createRejection, isRaisedBy } from "./errors.js";
 import type { ExclusionList } from "./exclusions.js";
+import { FailureEvent, tripError } from "./failure-event.js";
 import {
   COUNTED,
   EXCLUDED,
   OWN_REJECTION,
+  TIMED_OUT,
+  UNMEASURED,
   type CallGate,
   type Epoch,
   type FailureKind,
 } from "./gate.js";
-import type { NeutralReason } from "./listener.js";
+import { runGuarded } from "./guarded-run.js";
+import type { CallOutcome, NeutralReason } from "./listener.js";
 import type { ListenerSet } from "./listener-set.js";
 import { CircuitBreakerMode } from "./mode.js";
 import { openDuration } from "./open-duration.js";
-import type { Fallback, ReconfigurableOptions } from "./options.js";
+import type { ReconfigurableOptions } from "./options.js";
 import { FAILED, SLOW, type FailureWindow } from "./outcome-window.js";
-import { restoreWindowAs } from "./window-snapshot.js";
+import { shareTimeWindow } from "./shared-window.js";
 import type { Settings } from "./settings.js";
 import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
-import type { CircuitBreakerStorage } from "./storage.js";
-import { adoptThenable, observe } from "./thenable.js";
+import type { CircuitBreakerStorage, StateChangeCause, TrialOutcome } from "./storage.js";
+import { settleValue } from "./settle-value.js";
+import { rateVerdict } from "./trip-conditions.js";
+import { TRIAL_PENDING, type TrialPending } from "./trial-pending.js";
 import { WaitingRoom } from "./waiting-room.js";
-import { failureVerdict, rateVerdict } from "./trip-conditions.js";
+import { restoreWindowAs } from "./window-snapshot.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
-const { ENABLED, FORCED_OPEN } = CircuitBreakerMode;
+const { FORCED_OPEN } = CircuitBreakerMode;
 type AnyFunction = (...args: never[]) => unknown;
+
+/**
+ * How often one admission may be decided again because a `stateChange` listener moved the
+ * breaker while it was half-opening: enough for any listener that settles, bounded for one that
+ * never does.
+ */
+const ADMISSION_ROUNDS = 4;
 
 /** What a breaker is made of, fixed at construction. */
 export interface CoreParts {
@@ -55,8 +65,13 @@ export interface CoreParts {
  * changes over the storage, and the call paths that `protect` and controlled calls use. Internal
  * (not exported from the package); the public breaker holds one and reads its fields.
  *
- * Calls run under an epoch: the generation and state they were admitted in, with the two
- * promise reactions that settle them, made once per state change rather than once per call.
+ * Calls run under an epoch: the generation, state and mode they were admitted in, with the two
+ * promise reactions that settle them, made once per change rather than once per call. A call
+ * whose epoch the storage has moved past is late: its caller gets its own outcome, listeners and
+ * stats hear of it, and it decides nothing.
+ *
+ * Every call into the storage is guarded: a storage method that throws goes to
+ * `onListenerError(error, "storage")`, and the breaker goes on as if the write had not happened.
  */
 export class BreakerCore implements CallGate, CallHost {
   /** The public breaker: what listeners receive and what its rejections are raised by. */
@@ -66,12 +81,14 @@ export class BreakerCore implements CallGate, CallHost {
   readonly clock: Clock;
   readonly listeners: ListenerSet;
   readonly exclusions: ExclusionList;
+  readonly counters: CallCounters;
   given: ReconfigurableOptions;
   settings: Settings;
   window: FailureWindow | undefined;
   windowNeedsTime = false;
-  mode: CircuitBreakerMode = ENABLED;
-  epoch: Epoch | undefined;
+  /** Whether outcomes need durations: a `success`/`failure`/`timeout` hook takes them. */
+  needsDurations = false;
+  epoch!: Epoch;
   /** Calls whose work has not settled yet (for `maxConcurrentCalls`). */
   active = 0;
   /**
@@ -90,6 +107,11 @@ export class BreakerCore implements CallGate, CallHost {
   /** The storage generation `#implied` was computed for (see `#unrecordedDuration`). */
   #impliedFor = -1;
   #implied = 0;
+  /** The generation whose opening was dated in the future, and the time it is taken as instead. */
+  #correctedFor = -1;
+  #correctedOpenedAt = 0;
+  /** A trial slot whose release threw, in this generation: given back at the next chance. */
+  #owedRelease = -1;
 
   constructor(breaker: CircuitBreaker, parts: CoreParts) {
     this.breaker = breaker;
@@ -100,11 +122,18 @@ export class BreakerCore implements CallGate, CallHost {
     this.exclusions = parts.exclusions;
     this.given = parts.given;
     this.settings = parts.settings;
+    this.counters = new CallCounters(parts.clock.now());
+    this.epoch = createEpoch(this, this.storage.generation, this.storage.state, this.storage.mode);
   }
 
   /** The one timer queue for this breaker's call deadlines, made on first use. */
   get deadlines(): DeadlineQueue {
     return (this.#deadlines ??= new DeadlineQueue());
+  }
+
+  /** `"enabled"`, `"disabled"` or `"forced-open"`: the storage's, shared like the state. */
+  get mode(): CircuitBreakerMode {
+    return this.storage.mode;
   }
 
   /** Callers queued for a trial slot (no waiting room is made to answer). */
@@ -119,15 +148,20 @@ export class BreakerCore implements CallGate, CallHost {
         this.#storageChanged();
       },
       (error: unknown) => {
-        this.listeners.report(error, "storage");
+        this.storageFault(error);
       },
     ));
   }
 
+  /** A storage method threw: the fault goes where listener errors go, never to a caller. */
+  storageFault(error: unknown): void {
+    this.listeners.report(error, "storage");
+  }
+
   /**
    * Resolves at the next change that may let a refused call in: a state change, a freed trial
-   * slot, a change of mode; at once if one came after `since` (a `changeCount`). Holds no timer;
-   * an aborted `signal` rejects.
+   * slot, a change of mode, an answer from a shared storage; at once if one came after `since` (a
+   * `changeCount`). Holds no timer; an aborted `signal` rejects.
    */
   nextChange(signal: AbortSignal | undefined, since?: number): Promise<void> {
     // A change another breaker made to a shared storage counts too.
@@ -135,16 +169,34 @@ export class BreakerCore implements CallGate, CallHost {
     return this.room.nextChange(signal, since !== undefined && since !== this.changeCount);
   }
 
-  /** The state as the breaker reports it: forced open is open, whatever a shared storage says. */
+  /** The state as the breaker reports it: forced open is open, whatever the storage's state. */
   get reportedState(): CircuitBreakerState {
     return this.mode === FORCED_OPEN ? OPEN : this.storage.state;
+  }
+
+  /**
+   * When the current opening began: the storage's `openedAt`, unless that lies ahead of the
+   * clock (the clock was set back since, or another host's clock ran ahead): the opening is then
+   * taken to have begun when this breaker first saw it so, so that it lasts its own duration
+   * rather than until the clock catches up, a day later perhaps.
+   */
+  get openedAt(): number | undefined {
+    const storage = this.storage;
+    const openedAt = storage.openedAt;
+    if (openedAt === undefined || storage.state !== OPEN) return openedAt;
+    if (this.#correctedFor === storage.generation) return this.#correctedOpenedAt;
+    const now = this.clock.now();
+    if (openedAt <= now) return openedAt;
+    this.#correctedFor = storage.generation;
+    this.#correctedOpenedAt = now;
+    return now;
   }
 
   /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or forced open). */
   get retryAt(): number | undefined {
     const storage = this.storage;
     if (storage.state !== OPEN || this.mode === FORCED_OPEN) return undefined;
-    const openedAt = storage.openedAt;
+    const openedAt = this.openedAt;
     // Open with no recorded opening time: the next call is a trial.
     if (openedAt === undefined) return this.clock.now();
     return openedAt + (storage.openDuration ?? this.#unrecordedDuration(openedAt));
@@ -181,159 +233,274 @@ export class BreakerCore implements CallGate, CallHost {
     this.#implied = duration;
   }
 
-  /** The current epoch if calls with `args` may take the shortest path; see `CallGate`. */
-  plainEpoch(args: readonly unknown[]): Epoch | undefined {
+  /** The current epoch if a call may take the shortest path; see `CallGate`. */
+  plainEpoch(): Epoch | undefined {
     const epoch = this.epoch;
-    return epoch?.plain === true &&
-      epoch.generation === this.storage.generation &&
-      (args.length === 0 || callOptionsOf(args) === undefined)
-      ? epoch
-      : undefined;
+    return epoch.plain && epoch.generation === this.storage.generation ? epoch : undefined;
   }
 
-  /** The whole guarded call; `fallback` defaults to the breaker's own. */
   run(
     fn: AnyFunction,
     thisArg: unknown,
     args: unknown[],
-    fallback: Fallback | undefined = this.settings.fallback,
+    policy: CallPolicy,
+    signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    return runGuarded(this, fn, thisArg, args, fallback);
+    return runGuarded(this, fn, thisArg, args, policy, signal);
   }
 
-  /** Settles a call whose function returned something other than a native promise. */
   settleValue(epoch: Epoch, result: unknown): Promise<unknown> {
-    const work = adoptThenable(result);
-    if (work !== undefined) {
-      const settled = observe(work, epoch.onFulfilled, epoch.onRejected);
-      this.pending++;
-      return settled;
-    }
-    this.settleSuccess(epoch, false);
-    return Promise.resolve(result);
+    return settleValue(this, epoch, result);
   }
 
+  /** Admits a call, or refuses it and reports the refusal; a pending trial is a refusal here. */
   admitReported(): Epoch | Error {
-    const admitted = this.admit(false);
-    if (admitted instanceof Error) this.listeners.rejected(this.breaker, admitted);
+    let admitted = this.admit(false);
+    if (admitted === TRIAL_PENDING) admitted = this.#pendingRefusal();
+    if (admitted instanceof Error) this.refuse(admitted);
     return admitted;
   }
 
-  admit(reserved: boolean): Epoch | CircuitBreakerError {
+  admit(reserved: boolean): Epoch | CircuitBreakerError | TrialPending {
     // A woken waiter's reservation ends with this answer, whatever it is.
     const room = this.#room;
     if (reserved && room !== undefined && room.reserved > 0) room.reserved--;
     const storage = this.storage;
-    let epoch = this.epoch;
-    // Caught up first, so that a refusal records the changes already seen.
-    if (epoch?.generation !== storage.generation) epoch = this.sync();
-    if (this.mode === FORCED_OPEN) {
-      return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
-    }
-    if (epoch.direct) return epoch;
-    if (epoch.state === OPEN) {
-      const retryAt = this.retryAt;
-      if (retryAt !== undefined && this.clock.now() < retryAt) {
-        return this.reject(`Circuit breaker${this.label()} is open`, retryAt);
+    for (let round = 1; ; round++) {
+      // Caught up first, so that a refusal records the changes already seen.
+      let epoch = this.epoch;
+      if (epoch.generation !== storage.generation) epoch = this.sync();
+      if (epoch.mode === FORCED_OPEN) {
+        return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
       }
-      epoch = this.transition(HALF_OPEN, undefined, undefined);
+      if (epoch.direct) return epoch;
+      if (epoch.state === OPEN) {
+        const retryAt = this.retryAt;
+        if (retryAt !== undefined && this.clock.now() < retryAt) {
+          return this.reject(`Circuit breaker${this.label()} is open`, retryAt);
+        }
+        this.transition(HALF_OPEN, undefined, undefined, "retry", epoch.generation);
+        // A stateChange listener may have moved the breaker on: decide on what it is now.
+        if (round < ADMISSION_ROUNDS) continue;
+        epoch = this.epoch;
+        if (epoch.state !== HALF_OPEN || epoch.mode !== CircuitBreakerMode.ENABLED) {
+          return this.reject(`Circuit breaker${this.label()} is ${epoch.reported}`, this.retryAt);
+        }
+      }
+      this.#payOwedRelease(epoch.generation);
+      const limit = this.settings.halfOpenMaxCalls;
+      // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
+      const waiting = reserved || room === undefined ? 0 : room.reserved + room.queued;
+      if (waiting < limit) {
+        let granted: boolean | "pending" = false;
+        try {
+          granted = storage.acquireTrial(
+            epoch.generation,
+            limit - waiting,
+            this.settings.halfOpenTimeout,
+          );
+        } catch (error) {
+          this.storageFault(error);
+        }
+        if (granted === true) return epoch;
+        if (granted === "pending") return TRIAL_PENDING;
+      }
+      return this.reject(
+        `Circuit breaker${this.label()} is half-open with all ${String(limit)} trial slots taken`,
+        undefined,
+      );
     }
-    const limit = this.settings.halfOpenMaxCalls;
-    // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
-    const waiting = reserved || room === undefined ? 0 : room.reserved + room.queued;
-    if (waiting < limit && storage.acquireTrial(epoch.generation, limit - waiting)) return epoch;
+  }
+
+  /** A trial slot a shared storage did not grant in time. */
+  #pendingRefusal(): CircuitBreakerError {
     return this.reject(
-      `Circuit breaker${this.label()} is half-open with all ${String(limit)} trial slots taken`,
+      `Circuit breaker${this.label()} is half-open and its storage granted no trial slot`,
       undefined,
     );
   }
 
-  settleSuccess(epoch: Epoch, slow = false): void {
+  /** Resolves when a pending trial slot may have been answered (the storage's announcement). */
+  waitForStorage(signal: AbortSignal | undefined): Promise<void> {
+    return this.room.nextChange(signal, false);
+  }
+
+  pendingRefusal(): CircuitBreakerError {
+    return this.#pendingRefusal();
+  }
+
+  settleSuccess(
+    epoch: Epoch,
+    slow: boolean,
+    start: number,
+    trace?: CallTraceContext,
+    excluded = false,
+  ): void {
+    const outcome: CallOutcome = excluded ? "excluded" : "success";
+    if (excluded) this.counters.excluded++;
+    else this.counters.successes++;
+    if (trace !== undefined) this.#traced(trace, outcome, start);
     const storage = this.storage;
     // A late success (admitted in an earlier generation) is reported but decides nothing.
     if (epoch.generation !== storage.generation) {
       this.#catchUp();
-      this.listeners.success(this.breaker);
+      this.#heardSuccess(start, outcome);
       return;
     }
     if (epoch.disabled || epoch.state === CLOSED) {
-      if (storage.failCounter !== 0) storage.resetFailCounter();
+      if (storage.failCounter !== 0) {
+        try {
+          storage.resetFailCounter();
+        } catch (error) {
+          this.storageFault(error);
+        }
+      }
       const window = this.window;
       if (window !== undefined) {
         window.record(this.windowNeedsTime ? this.clock.now() : 0, slow ? SLOW : 0);
       }
-      this.listeners.success(this.breaker);
+      this.#heardSuccess(start, outcome);
       if (slow && !epoch.disabled && storage.generation === epoch.generation) {
-        if (rateVerdict(this.settings, this.window) !== undefined) {
-          this.trip(this.clock.now(), undefined);
-        }
+        const reason = rateVerdict(this.settings, window);
+        if (reason !== undefined) this.trip(this.clock.now(), undefined, "trip", epoch.generation);
       }
       return;
     }
-    storage.releaseTrial(epoch.generation);
-    if (storage.incrementSuccessCounter() >= this.settings.successThreshold) {
-      this.transition(CLOSED, undefined, undefined);
-    } else {
-      this.wakeOne();
+    let trial: TrialOutcome | undefined;
+    try {
+      trial = storage.recordTrialSuccess(epoch.generation, this.settings.successThreshold);
+    } catch (error) {
+      this.storageFault(error);
+      this.#releaseTrial(epoch.generation);
     }
-    this.listeners.success(this.breaker);
+    if (trial?.closed === true) this.sync();
+    else this.wakeOne();
+    this.#heardSuccess(start, outcome);
+  }
+
+  #heardSuccess(start: number, outcome: CallOutcome): void {
+    if (this.needsDurations) this.listeners.success(this.breaker, this.#info(start, outcome));
   }
 
   settleFailure(
     epoch: Epoch,
     error: unknown,
-    slow = false,
+    slow: boolean,
+    start: number,
     kind: FailureKind = this.classify(error),
+    trace?: CallTraceContext,
   ): unknown {
     if (kind === OWN_REJECTION) {
-      this.settleNeutral(epoch, undefined);
+      this.settleNeutral(epoch, undefined, trace);
       return error;
     }
     if (kind === EXCLUDED) {
-      this.settleSuccess(epoch, slow);
+      this.settleSuccess(epoch, slow, start, trace, true);
       return error;
     }
+    const outcome: CallOutcome = kind === TIMED_OUT ? "timeout" : "failure";
+    if (kind === TIMED_OUT) this.counters.timeouts++;
+    else this.counters.failures++;
+    if (trace !== undefined) this.#traced(trace, outcome, start);
     const storage = this.storage;
     if (epoch.generation !== storage.generation) {
       this.#catchUp();
-      this.listeners.failure(this.breaker, error);
+      this.#heardFailure(error, start, outcome);
       return error;
     }
     const closed = epoch.disabled || epoch.state === CLOSED;
-    const count = storage.incrementFailCounter();
-    if (closed && this.window !== undefined) {
-      this.window.record(
-        this.windowNeedsTime ? this.clock.now() : 0,
-        slow ? FAILED | SLOW : FAILED,
-      );
+    const failure = new FailureEvent(
+      this,
+      epoch.generation,
+      closed && !epoch.disabled ? this.settings.failMax : undefined,
+      error,
+    );
+    // Into the window first: a storage that keeps it judges its rates with this failure in.
+    const window = this.window;
+    if (closed && window !== undefined) {
+      window.record(this.windowNeedsTime ? failure.now : 0, slow ? FAILED | SLOW : FAILED);
     }
-    this.listeners.failure(this.breaker, error);
+    let count = storage.failCounter + 1;
+    let tripped = false;
+    try {
+      ({ failCounter: count, tripped } = storage.recordFailure(failure));
+    } catch (storageError) {
+      this.storageFault(storageError);
+    }
+    this.#heardFailure(error, start, outcome);
+    if (tripped) {
+      // The storage opened itself; listeners hear of it now, after the failure.
+      this.#catchUp();
+      return this.#tripped(error, `opened after ${String(count)} consecutive failures`);
+    }
     // A listener may have changed the state meanwhile; then this failure no longer decides.
     if (storage.generation !== epoch.generation || epoch.disabled) return error;
     let reason: string | undefined = "re-opened: a trial call failed";
     if (closed) {
-      reason = failureVerdict(this.settings, count, this.window);
+      reason = rateVerdict(this.settings, window);
       if (reason === undefined) return error;
     }
-    this.trip(this.clock.now(), error);
-    if (!this.settings.throwNewErrorOnTrip) return error;
-    return createCircuitBreakerError(this.breaker, `Circuit breaker${this.label()} ${reason}`, {
-      breaker: this.name,
-      state: OPEN,
-      retryAt: this.retryAt,
-      cause: error,
-      clock: this.clock,
-    });
+    const cause: StateChangeCause = closed ? "trip" : "reopen";
+    if (!this.trip(failure.now, error, cause, epoch.generation)) return error;
+    return this.#tripped(error, reason);
   }
 
-  settleNeutral(epoch: Epoch, reason: NeutralReason | undefined): void {
+  #heardFailure(error: unknown, start: number, outcome: CallOutcome): void {
+    if (this.needsDurations)
+      this.listeners.failure(this.breaker, error, this.#info(start, outcome));
+  }
+
+  /** What the call that tripped the breaker raises. */
+  #tripped(error: unknown, reason: string): unknown {
+    return this.settings.throwNewErrorOnTrip ? tripError(this, error, reason) : error;
+  }
+
+  settleNeutral(
+    epoch: Epoch,
+    reason: NeutralReason | undefined,
+    trace?: CallTraceContext,
+    counted = true,
+  ): void {
+    if (counted) this.counters.neutral++;
+    if (trace !== undefined) this.#traced(trace, "neutral", UNMEASURED);
     if (epoch.generation !== this.storage.generation) {
       this.#catchUp();
     } else if (epoch.state === HALF_OPEN && !epoch.disabled) {
-      this.storage.releaseTrial(epoch.generation);
+      this.#releaseTrial(epoch.generation);
       this.wakeOne();
     }
     if (reason !== undefined) this.listeners.neutral(this.breaker, reason);
+  }
+
+  #releaseTrial(generation: number): void {
+    try {
+      this.storage.releaseTrial(generation);
+    } catch (error) {
+      this.storageFault(error);
+      this.#owedRelease = generation;
+    }
+  }
+
+  /** A release that threw is tried again before the next trial is asked for in its generation. */
+  #payOwedRelease(generation: number): void {
+    if (this.#owedRelease === -1) return;
+    const owed = this.#owedRelease;
+    this.#owedRelease = -1;
+    if (owed === generation) this.#releaseTrial(owed);
+  }
+
+  #info(start: number, outcome: CallOutcome): { duration: number; outcome: CallOutcome } {
+    return { duration: start === UNMEASURED ? NaN : performance.now() - start, outcome };
+  }
+
+  #traced(trace: CallTraceContext, outcome: CallOutcome, start: number): void {
+    trace.outcome = outcome;
+    if (start !== UNMEASURED) trace.duration = performance.now() - start;
+  }
+
+  /** A call's start for its duration, when something takes durations. */
+  startTime(): number {
+    return this.needsDurations ? performance.now() : UNMEASURED;
   }
 
   isSlow(start: number): boolean {
@@ -345,13 +512,16 @@ export class BreakerCore implements CallGate, CallHost {
     return true;
   }
 
-  /** Opens (or re-opens) now, for as long as the failure, the backoff or `resetTimeout` says. */
-  trip(now: number, error: unknown): void {
+  /**
+   * Opens (or re-opens) now, for as long as the failure, the backoff or `resetTimeout` says;
+   * returns whether the storage took it (a shared one may have moved on already).
+   */
+  trip(now: number, error: unknown, cause: StateChangeCause, generation: number): boolean {
     const attempt = this.storage.openAttempts + 1;
     const duration = openDuration(this.settings, error, now, attempt, (failure, option) => {
       this.listeners.report(failure, option);
     });
-    this.transition(OPEN, now, duration);
+    return this.transition(OPEN, now, duration, cause, generation);
   }
 
   reject(message: string, retryAt: number | undefined): CircuitBreakerError {
@@ -364,92 +534,112 @@ export class BreakerCore implements CallGate, CallHost {
     );
   }
 
-  /** Moves the storage to `state` and starts a new epoch; listeners hear of real changes only. */
+  /**
+   * Asks the storage to move to `state` and follows what it then says; listeners hear of real
+   * changes only. Returns whether the storage applied the change.
+   */
   transition(
     state: CircuitBreakerState,
     openedAt: number | undefined,
     openDuration: number | undefined,
-  ): Epoch {
-    const storage = this.storage;
+    cause: StateChangeCause,
+    generation: number = this.storage.generation,
+  ): boolean {
     // Listeners hear of changes from the state they last heard of, so catch up with it first.
     this.#catchUp();
-    const from = this.reportedState;
-    storage.setState(state, openedAt, openDuration);
-    const epoch = createEpoch(this, storage.generation, state);
-    this.epoch = epoch;
-    if (state === CLOSED) this.window?.clear();
-    this.#wakeAll();
-    const to = this.reportedState;
-    if (from !== to) this.listeners.stateChange(this.breaker, from, to);
-    return epoch;
+    let applied = false;
+    try {
+      applied = this.storage.setState(state, openedAt, openDuration, { cause, generation });
+    } catch (error) {
+      this.storageFault(error);
+    }
+    this.#catchUp();
+    return applied;
+  }
+
+  /** Follows a storage that moved since the current epoch (this breaker, or another one). */
+  #catchUp(): void {
+    if (this.epoch.generation !== this.storage.generation) this.sync();
   }
 
   /**
-   * A late result found the storage moved on: if this breaker has not seen that yet (another
-   * breaker moved a shared storage), catch up now, so its waiters hear of it.
+   * Starts an epoch for the storage as it is now, wakes everyone waiting, and tells listeners
+   * what changed since the last epoch: the mode, then the reported state.
    */
-  #catchUp(): void {
-    if (this.epoch?.generation !== this.storage.generation) this.sync();
-  }
-
-  /** Catches up with a storage that changed under this breaker (another breaker, another process). */
   sync(): Epoch {
     const previous = this.epoch;
     const storage = this.storage;
-    const epoch = createEpoch(this, storage.generation, storage.state);
+    const epoch = createEpoch(this, storage.generation, storage.state, storage.mode);
     this.epoch = epoch;
+    if (epoch.state === CLOSED && previous.state !== CLOSED) this.window?.clear();
     this.#wakeAll();
-    if (previous !== undefined && previous.state !== epoch.state) {
-      if (epoch.state === CLOSED) this.window?.clear();
-      // Forced open, the breaker stays open whatever the storage does: nothing to tell.
-      if (this.mode !== FORCED_OPEN) {
-        this.listeners.stateChange(this.breaker, previous.state, epoch.state);
-      }
+    if (previous.mode !== epoch.mode) {
+      this.listeners.modeChange(this.breaker, previous.mode, epoch.mode);
     }
-    return epoch;
+    if (previous.reported !== epoch.reported) {
+      this.counters.stateChanges++;
+      if (stateChangeChannel.hasSubscribers) {
+        stateChangeChannel.publish({
+          breaker: this.breaker,
+          from: previous.reported,
+          to: epoch.reported,
+        });
+      }
+      this.listeners.stateChange(this.breaker, previous.reported, epoch.reported);
+    }
+    return this.epoch;
   }
 
   /**
    * Rebuilds the current epoch after a change of options or listeners, which decide whether
-   * calls may take the shortest path. An epoch the storage has moved past is left for `#sync`,
-   * which reports the state change.
+   * calls may take the shortest path. An epoch the storage has moved past is left for `sync`,
+   * which reports the change.
    */
   refreshEpoch(): void {
+    const listeners = this.listeners;
+    this.needsDurations = listeners.needsDurations;
     const epoch = this.epoch;
-    if (epoch?.generation === this.storage.generation) {
-      this.epoch = createEpoch(this, epoch.generation, epoch.state);
+    if (epoch.generation === this.storage.generation) {
+      this.epoch = createEpoch(this, epoch.generation, epoch.state, epoch.mode);
+    }
+    // Hooks that hear changes hear other breakers' and processes' too, as they happen.
+    if (this.storage.subscribe !== undefined && (listeners.hearsChanges || this.#room)) {
+      this.room.watch(listeners.hearsChanges);
     }
   }
 
+  /** Sets the mode in the storage, which starts a new generation: calls admitted before decide nothing. */
   setMode(mode: CircuitBreakerMode): void {
-    // A storage moved by another breaker is reported under the mode it moved in.
     this.#catchUp();
-    const from = this.mode;
-    const fromState = this.reportedState;
-    this.mode = mode;
-    const storage = this.storage;
-    this.epoch = createEpoch(this, storage.generation, storage.state);
-    if (from !== mode) {
-      this.#wakeAll();
-      this.listeners.modeChange(this.breaker, from, mode);
+    if (this.storage.mode === mode) return;
+    try {
+      this.storage.setMode(mode);
+    } catch (error) {
+      this.storageFault(error);
     }
-    // Entering or leaving a forced opening changes the state the breaker reports.
-    const toState = this.reportedState;
-    if (fromState !== toState) this.listeners.stateChange(this.breaker, fromState, toState);
+    this.#catchUp();
   }
 
+  /** Uses `window` for rates, or the storage's shared one for a time window if it keeps them. */
   setWindow(window: FailureWindow | undefined): void {
-    this.window = window;
-    this.windowNeedsTime = window?.kind === "time";
+    const spec = this.settings.window;
+    const shared =
+      window?.kind === "time" && spec !== undefined
+        ? shareTimeWindow(this.storage, spec, this.settings, (error) => {
+            this.storageFault(error);
+          })
+        : undefined;
+    this.window = shared ?? window;
+    this.windowNeedsTime = this.window?.kind === "time";
   }
 
   /**
-   * The storage announced a change (another breaker's, or this one's own, heard late): catch up
-   * with a new generation, or let a waiter take a trial slot given back.
+   * The storage announced a change (another breaker's, another process's, or this one's own
+   * heard late): catch up with a new generation, or let waiters take trial slots given back.
    */
   #storageChanged(): void {
     const storage = this.storage;
-    if (this.epoch?.generation !== storage.generation) {
+    if (this.epoch.generation !== storage.generation) {
       this.sync();
       return;
     }
@@ -460,6 +650,11 @@ export class BreakerCore implements CallGate, CallHost {
     while (storage.trialCalls + room.reserved < limit && (room.queued !== 0 || !woke)) {
       this.wakeOne();
       woke = true;
+    }
+    // A pending trial's answer may have come with no slot counted free: its waiters ask again.
+    if (!woke) {
+      this.changeCount++;
+      room.notifyChanges();
     }
   }
 
@@ -484,15 +679,15 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   restore(snapshot: CircuitBreakerSnapshot): void {
-    const restored = parseSnapshot(snapshot);
     const now = this.clock.now();
-    this.storage.restore(restored.stored);
-    this.mode = restored.mode;
+    const restored = parseSnapshot(snapshot);
+    this.storage.restore({ ...restored.stored, mode: restored.mode });
     const spec = this.settings.window;
     if (spec !== undefined && restored.window !== undefined) {
       this.setWindow(restoreWindowAs(restored.window, spec, now));
     }
-    this.epoch = createEpoch(this, this.storage.generation, this.storage.state);
+    const storage = this.storage;
+    this.epoch = createEpoch(this, storage.generation, storage.state, storage.mode);
   }
 
   label(): string {
@@ -513,7 +708,11 @@ export class BreakerCore implements CallGate, CallHost {
     return this.room.queued < size ? this.room.enqueue(signal) : undefined;
   }
 
+  /** A call refused without running: counted, published and reported. */
   refuse(error: Error): void {
+    if (error instanceof ConcurrencyLimitError) this.counters.concurrencyLimited++;
+    else this.counters.rejections++;
+    if (rejectedChannel.hasSubscribers) rejectedChannel.publish({ breaker: this.breaker, error });
     this.listeners.rejected(this.breaker, error);
   }
 
@@ -522,16 +721,34 @@ export class BreakerCore implements CallGate, CallHost {
     return this.exclusions.size !== 0 && this.exclusions.excludes(error) ? EXCLUDED : COUNTED;
   }
 
-  timedOut(epoch: Epoch, error: CallTimeoutError, slow: boolean): unknown {
-    this.listeners.timeout(this.breaker, error);
-    return this.settleFailure(epoch, error, slow);
+  timedOut(
+    epoch: Epoch,
+    error: unknown,
+    slow: boolean,
+    start: number,
+    trace?: CallTraceContext,
+  ): unknown {
+    if (this.needsDurations)
+      this.listeners.timeout(this.breaker, error, this.#info(start, "timeout"));
+    return this.settleFailure(epoch, error, slow, start, TIMED_OUT, trace);
   }
 
   slow(duration: number): void {
     this.listeners.slow(this.breaker, duration);
   }
 
+  /** `halfOpenTimeout` passed: the trial's slot is freed; its outcome will count, late, when it comes. */
   releaseTrial(epoch: Epoch): void {
-    this.settleNeutral(epoch, "half-open-timeout");
+    this.settleNeutral(epoch, "half-open-timeout", undefined, false);
+  }
+
+  /** A fallback is about to run. */
+  countFallback(): void {
+    this.counters.fallbacks++;
+  }
+
+  abandoned(trace: CallTraceContext | undefined): void {
+    this.counters.neutral++;
+    if (trace !== undefined) trace.outcome = "neutral";
   }
 }

@@ -62,6 +62,41 @@ export class ConcurrencyLimitError extends Error {
   }
 }
 
+/**
+ * What a result that `isFailureResult` judged a failure is recorded as: the `error` the
+ * `failure` hook, `retryAfterFrom` and a trip's `cause` see. The caller still gets the result
+ * itself, never this error.
+ *
+ * @example
+ * ```ts
+ * const breaker = new CircuitBreaker({
+ *   isFailureResult: (response) => response instanceof Response && response.status >= 500,
+ *   listeners: [{ failure: (_, error) => console.warn((error as FailedResultError).result) }],
+ * });
+ * ```
+ */
+export class FailedResultError extends Error {
+  declare readonly name: "FailedResultError";
+  /** The name of the breaker that judged the result. */
+  readonly breaker: string | undefined;
+  /** The value the guarded function returned. */
+  readonly result: unknown;
+
+  static {
+    Object.defineProperty(this.prototype, "name", {
+      value: "FailedResultError",
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  constructor(breaker: string | undefined, result: unknown) {
+    super(`Circuit breaker${label(breaker)} counted a result as a failure (isFailureResult)`);
+    this.breaker = breaker;
+    this.result = result;
+  }
+}
+
 function label(name: string | undefined): string {
   return name === undefined ? "" : ` ${JSON.stringify(name)}`;
 }

@@ -1,7 +1,11 @@
 import { BreakerCore } from "./breaker-core.js";
+import { BREAKER_POLICY } from "./call-policy.js";
+import type { ExecuteContext } from "./call-context.js";
+import type { CircuitBreakerStats } from "./call-stats.js";
 import { systemClock } from "./clock.js";
-import { describeValue } from "./describe.js";
+import { callChannel, type CallTraceContext } from "./diagnostics.js";
 import { ExclusionList, type ExcludedException } from "./exclusions.js";
+import { notAFunction, readExecuteOptions, type ExecuteOptions } from "./execute-options.js";
 import type { ResetTimeoutFunction } from "./exponential-backoff.js";
 import type { CircuitBreakerListenerHooks } from "./listener.js";
 import { ListenerSet } from "./listener-set.js";
@@ -11,15 +15,17 @@ import {
   reconfigurable,
   validateOptions,
   type CircuitBreakerOptions,
+  type ErrorSource,
   type ReconfigurableOptions,
 } from "./options.js";
 import { createWindow, rates } from "./outcome-window.js";
 import { createProtect, ignoredBy, type Protect } from "./protect.js";
 import { reconfigureCore } from "./reconfigure.js";
 import { resolveSettings } from "./settings.js";
+import { runSync } from "./sync-call.js";
 import type { CircuitBreakerMetrics, CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
-import { isPlainPromise, isThenable, observe, watchRejection } from "./thenable.js";
+import { isPlainPromise, observe } from "./thenable.js";
 import { waitUntil } from "./wait.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
@@ -36,6 +42,7 @@ const { ENABLED, DISABLED, FORCED_OPEN } = CircuitBreakerMode;
  * const breaker = new CircuitBreaker({ name: "db", failMax: 5, resetTimeout: 30_000 });
  * const user = await breaker.call(db.findUser, id);
  * const findUser = breaker.protect(db.findUser);
+ * const page = await breaker.execute(({ signal }) => fetch(url, { signal }));
  * ```
  */
 export class CircuitBreaker {
@@ -51,8 +58,8 @@ export class CircuitBreaker {
     }
     const onListenerError =
       options.onListenerError ??
-      ((error: unknown, hook: string) => {
-        console.error(`aiobreaker: ${describeErrorSource(hook)}`, error);
+      ((error: unknown, source: ErrorSource) => {
+        console.error(`aiobreaker: ${describeErrorSource(source)}`, error);
       });
     const listeners = new ListenerSet(onListenerError);
     const settings = resolveSettings(given);
@@ -69,9 +76,10 @@ export class CircuitBreaker {
     });
     this.#core = core;
     core.setWindow(settings.window === undefined ? undefined : createWindow(settings.window));
-    for (const entry of options.exclude ?? []) this.#core.exclusions.add(entry);
+    for (const entry of options.exclude ?? []) core.exclusions.add(entry);
     for (const listener of options.listeners ?? []) listeners.add(listener);
-    if (options.initialState !== undefined) this.#core.restore(options.initialState);
+    if (options.initialState !== undefined) core.restore(options.initialState);
+    core.refreshEpoch();
     options.monitor?.register(this);
   }
 
@@ -88,7 +96,7 @@ export class CircuitBreaker {
     return this.#core.reportedState;
   }
 
-  /** `"enabled"`, `"disabled"` (metrics only) or `"forced-open"`. */
+  /** `"enabled"`, `"disabled"` (metrics only) or `"forced-open"`; shared through the storage. */
   get mode(): CircuitBreakerMode {
     return this.#core.mode;
   }
@@ -131,9 +139,12 @@ export class CircuitBreaker {
     return this.#core.settings.halfOpenMaxCalls;
   }
 
-  /** When the breaker last opened (epoch ms); `undefined` when closed. */
+  /**
+   * When the breaker last opened (epoch ms); `undefined` when closed. An opening dated after the
+   * clock's now (the clock was set back) is taken to have begun when the breaker first saw it so.
+   */
   get openedAt(): number | undefined {
-    return this.#core.storage.openedAt;
+    return this.#core.openedAt;
   }
 
   /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or if forced open). */
@@ -167,6 +178,11 @@ export class CircuitBreaker {
     return { calls, failures, slowCalls, ...rates(window) };
   }
 
+  /** Counts of every call since the breaker was created, by outcome (see {@link CircuitBreakerStats}). */
+  get stats(): CircuitBreakerStats {
+    return this.#core.counters.snapshot();
+  }
+
   /** A copy of the listeners, in registration order. */
   get listeners(): readonly CircuitBreakerListenerHooks[] {
     return this.#core.listeners.all;
@@ -178,24 +194,27 @@ export class CircuitBreaker {
   }
 
   /**
-   * Runs `fn(...args)` through the breaker. Always returns a promise, for synchronous and
-   * asynchronous functions alike; rejects with {@link CircuitBreakerError} while open.
-   *
-   * A last argument that is a plain object with a `signal` key is the call's options: the
-   * caller's `AbortSignal` (an abort ends the call at once, neither success nor failure), and
-   * with `callTimeout` set, `fn` receives a copy whose `signal` also aborts on the timeout.
+   * Runs `fn(...args)` through the breaker, passing the arguments through untouched. Always
+   * returns a promise, for synchronous and asynchronous functions alike (never throws); rejects
+   * with {@link CircuitBreakerError} while open. For a call that takes the breaker's signal
+   * (timeouts, the caller's abort), use {@link CircuitBreaker.execute}.
    */
   call<Args extends unknown[], Result>(
     fn: (...args: Args) => Result,
     ...args: Args
   ): Promise<Awaited<Result>> {
     const core = this.#core;
-    const epoch = core.plainEpoch(args);
-    if (
-      epoch !== undefined &&
-      typeof fn === "function" &&
-      (fn as { [ignoredBy]?: unknown })[ignoredBy] !== this
-    ) {
+    const epoch = core.plainEpoch();
+    let guardedHere: boolean;
+    try {
+      guardedHere =
+        typeof fn === "function" && (fn as { [ignoredBy]?: unknown })[ignoredBy] === this;
+    } catch (error) {
+      // A revoked Proxy: nothing can be called; the caller gets why, as a rejection.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the engine's own TypeError
+      return Promise.reject(error);
+    }
+    if (epoch !== undefined && typeof fn === "function" && !guardedHere) {
       // The shortest path, run here so that no other frame of the breaker is on the stack.
       let result: unknown;
       let plain: boolean;
@@ -204,7 +223,7 @@ export class CircuitBreaker {
         plain = isPlainPromise(result);
       } catch (error) {
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-        return Promise.reject(core.settleFailure(epoch, error));
+        return Promise.reject(core.settleFailure(epoch, error, false, -1));
       }
       if (plain) {
         core.pending++;
@@ -217,17 +236,42 @@ export class CircuitBreaker {
     if (typeof fn !== "function") {
       return Promise.reject(notAFunction("call", fn));
     }
-    if ((fn as { [ignoredBy]?: unknown })[ignoredBy] === this) {
+    if (guardedHere) {
       // Already guarded by this breaker: counting it here too would count it twice.
-      try {
-        return Promise.resolve<Awaited<Result>>(fn(...args) as Awaited<Result>);
-      } catch (error) {
-        // A guarded generator function refuses synchronously; `call` still answers with a promise.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-        return Promise.reject(error);
-      }
+      return (fn as (...args: Args) => Promise<Awaited<Result>>)(...args);
     }
-    return core.run(fn, undefined, args) as Promise<Awaited<Result>>;
+    return core.run(fn, undefined, args, BREAKER_POLICY, undefined) as Promise<Awaited<Result>>;
+  }
+
+  /**
+   * Runs `fn` with the call's signal: `fn(context)` gets `context.signal`, which aborts on
+   * `options.signal` or on `callTimeout`, whichever comes first. Pass it on to `fetch` or a
+   * driver so that a call the breaker gave up on stops its work. A caller's abort ends the call
+   * at once: neutral, or a timeout (a failure) when the abort's reason is a `TimeoutError`, as
+   * `AbortSignal.timeout()` gives. Always returns a promise.
+   *
+   * @example
+   * ```ts
+   * const response = await breaker.execute(({ signal }) => fetch(url, { signal }), {
+   *   signal: AbortSignal.timeout(2_000),
+   *   isFailureResult: (response) => response.status >= 500,
+   *   fallback: () => Response.json(cached),
+   * });
+   * ```
+   */
+  execute<Result>(
+    fn: (context: ExecuteContext) => Result,
+    options?: ExecuteOptions<Result>,
+  ): Promise<Awaited<Result>> {
+    if (typeof fn !== "function") return Promise.reject(notAFunction("execute", fn));
+    let read: ReturnType<typeof readExecuteOptions>;
+    try {
+      read = readExecuteOptions(options);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a TypeError naming the option
+      return Promise.reject(error);
+    }
+    return this.#core.run(fn, undefined, [], read.policy, read.signal) as Promise<Awaited<Result>>;
   }
 
   /**
@@ -237,42 +281,18 @@ export class CircuitBreaker {
    */
   callSync<Args extends unknown[], Result>(fn: (...args: Args) => Result, ...args: Args): Result {
     if (typeof fn !== "function") throw notAFunction("callSync", fn);
-    const epoch = this.#core.admitReported();
-    if (epoch instanceof Error) throw epoch;
-    this.#core.listeners.beforeCall(this, fn, args);
-    const start = this.#core.settings.slowCallDuration === undefined ? 0 : this.#core.clock.now();
-    let result: Result;
-    let thenable: boolean;
-    try {
-      result = fn(...args);
-      thenable = isThenable(result);
-    } catch (error) {
-      throw this.#core.settleFailure(epoch, error, this.#core.isSlow(start));
-    }
-    if (thenable) {
-      this.#core.settleNeutral(epoch, undefined);
-      if (result instanceof Promise) {
-        // Its rejection must not crash the process once the caller has handled the TypeError,
-        // nor vanish: it goes where listener errors go. (A foreign thenable is left untouched:
-        // calling its `then` may start work, as a lazy query builder's does.)
-        watchRejection(result, (error) => {
-          this.#core.listeners.report(error, "callSync");
-        });
-      }
-      // The thenable is the cause: its outcome stays the caller's to observe.
-      throw new TypeError(
-        `callSync got a thenable from ${describeValue(fn)}; use call() for asynchronous functions`,
-        { cause: result },
-      );
-    }
-    this.#core.settleSuccess(epoch, this.#core.isSlow(start));
-    return result;
+    const core = this.#core;
+    if (!callChannel.hasSubscribers) return runSync(core, fn, args, undefined) as Result;
+    const context: CallTraceContext = { breaker: this, args };
+    return callChannel.traceSync(() => runSync(core, fn, args, context), context) as Result;
   }
 
   /**
    * Wraps `fn` so that every call goes through this breaker: same parameters, `this` and
-   * `name`, returning a promise of `fn`'s result. Generator functions are guarded over their
-   * iteration. Also a decorator, standard or legacy: `@breaker.protect`.
+   * `name`, returning a promise of `fn`'s result. With `{ signal: "last" }` the last parameter
+   * carries the call's signal; `fallback` and `isFailureResult` replace the breaker's for this
+   * function. Also a decorator, standard or legacy: `@breaker.protect`,
+   * `@breaker.protect({ ... })`.
    */
   get protect(): Protect {
     return (this.#protect ??= createProtect(this.#core, this));
@@ -280,25 +300,34 @@ export class CircuitBreaker {
 
   /** Opens the breaker now; on an open breaker this restarts the timeout. */
   open(): void {
-    this.#core.trip(this.#core.clock.now(), undefined);
+    const core = this.#core;
+    core.trip(core.clock.now(), undefined, "manual", core.storage.generation);
   }
 
   /** Closes the breaker and resets its counters and window. */
   close(): void {
+    const core = this.#core;
     this.#releaseForcedOpen();
-    if (this.#core.storage.state === CLOSED) {
-      this.#core.storage.resetFailCounter();
-      this.#core.window?.clear();
+    if (core.storage.state === CLOSED) {
+      if (core.storage.failCounter !== 0) {
+        try {
+          core.storage.resetFailCounter();
+        } catch (error) {
+          core.storageFault(error);
+        }
+      }
+      core.window?.clear();
       return;
     }
-    this.#core.transition(CLOSED, undefined, undefined);
+    core.transition(CLOSED, undefined, undefined, "manual");
   }
 
   /** Moves the breaker to half-open, keeping its failure count. */
   halfOpen(): void {
     this.#releaseForcedOpen();
-    if (this.#core.storage.state !== HALF_OPEN)
-      this.#core.transition(HALF_OPEN, undefined, undefined);
+    if (this.#core.storage.state !== HALF_OPEN) {
+      this.#core.transition(HALF_OPEN, undefined, undefined, "manual");
+    }
   }
 
   /** Closing or half-opening by hand ends a forced opening: "closed" must mean calls run. */
@@ -306,16 +335,22 @@ export class CircuitBreaker {
     if (this.#core.mode === FORCED_OPEN) this.#core.setMode(ENABLED);
   }
 
-  /** Lets every call through, still recording outcomes (metrics only); nothing trips. */
+  /**
+   * Lets every call through, still recording outcomes (metrics only); nothing trips. Calls
+   * admitted before decide nothing (as any call admitted before a change of mode).
+   */
   disable(): void {
     this.#core.setMode(DISABLED);
   }
 
   /** Opens the breaker and keeps it open, with no trial call, until `enable()` or `reset()`. */
   forceOpen(): void {
-    this.#core.setMode(FORCED_OPEN);
+    const core = this.#core;
+    core.setMode(FORCED_OPEN);
     // Opened as a trip would (the backoff's attempt, its duration), for after `enable()`.
-    if (this.#core.storage.state !== OPEN) this.#core.trip(this.#core.clock.now(), undefined);
+    if (core.storage.state !== OPEN) {
+      core.trip(core.clock.now(), undefined, "manual", core.storage.generation);
+    }
   }
 
   /** Back to normal operation from `disable()` or `forceOpen()`, keeping the state. */
@@ -340,21 +375,28 @@ export class CircuitBreaker {
 
   /** The breaker as plain JSON, to watch it or to start another from (`initialState`). */
   toJSON(): CircuitBreakerSnapshot {
-    const storage = this.#core.storage;
-    const window = this.#core.window;
+    const core = this.#core;
+    const storage = core.storage;
+    const window = core.window;
+    const now = core.clock.now();
+    window?.advance(now);
+    const openedAt = core.openedAt;
+    const retryAt = core.retryAt;
     return {
-      name: this.#core.name,
-      state: this.#core.reportedState,
-      mode: this.#core.mode,
+      name: core.name,
+      state: core.reportedState,
+      mode: core.mode,
       failCounter: storage.failCounter,
       successCounter: this.successCounter,
-      openedAt: storage.openedAt,
+      openedAt,
       // Opened with no recorded time (a storage made open): the next call is a trial, and a
       // retryAt of "now" would pin a time that restoring cannot honour without openedAt.
-      retryAt: storage.openedAt === undefined ? undefined : this.retryAt,
+      retryAt: openedAt === undefined ? undefined : retryAt,
       openAttempts: storage.openAttempts,
+      nextCallIsTrial: retryAt !== undefined && retryAt <= now,
       window: window?.toJSON(),
       metrics: this.metrics,
+      stats: core.counters.snapshot(),
     };
   }
 
@@ -410,22 +452,20 @@ export class CircuitBreaker {
 }
 
 /** Where a reported error came from, for the default `onListenerError`. */
-function describeErrorSource(source: string): string {
+function describeErrorSource(source: ErrorSource): string {
   switch (source) {
     case "exclude":
       return "an exclude predicate failed";
+    case "isFailureResult":
+      return "the isFailureResult predicate failed";
     case "resetTimeout":
     case "retryAfterFrom":
       return `the ${source} function failed`;
     case "callSync":
       return "a promise that callSync refused rejected";
     case "storage":
-      return "the storage's subscription failed";
+      return "the storage failed (the breaker went on without it)";
     default:
       return `listener hook ${source} failed`;
   }
-}
-
-function notAFunction(method: string, value: unknown): TypeError {
-  return new TypeError(`${method} expects a function, got ${describeValue(value)}`);
 }

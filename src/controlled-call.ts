@@ -1,138 +1,141 @@
-import { CallTimeoutError, ConcurrencyLimitError } from "./call-errors.js";
+import { CallTimeoutError, ConcurrencyLimitError, FailedResultError } from "./call-errors.js";
+import { BREAKER_POLICY, SIGNAL_IN_CONTEXT, type CallPolicy } from "./call-policy.js";
+import { CallContext, isTimeoutReason } from "./call-context.js";
+import type { CallCounters } from "./call-stats.js";
 import type { Clock } from "./clock.js";
-import type { Deadline, DeadlineQueue } from "./deadline-queue.js";
-import { describeValue } from "./describe.js";
-import { COUNTED, type Epoch, type FailureKind } from "./gate.js";
-import type { NeutralReason } from "./listener.js";
-import type { Fallback } from "./options.js";
+import type { Deadline } from "./deadline-queue.js";
+import type { CallTraceContext } from "./diagnostics.js";
+import { COUNTED, TIMED_OUT, type CallGate, type Epoch, type FailureKind } from "./gate.js";
+import type { ErrorSource, Fallback, FailureResultPredicate } from "./options.js";
 import type { Settings } from "./settings.js";
-import { adoptThenable, observe } from "./thenable.js";
-import { isAbortSignal } from "./wait.js";
+import { guardedIteration } from "./settle-value.js";
+import { adoptThenable, isThenable, observe, watchRejection } from "./thenable.js";
+import { runTimed } from "./timed-call.js";
+import { PENDING_ROUNDS, TRIAL_PENDING, type TrialPending } from "./trial-pending.js";
 
 type AnyFunction = (...args: never[]) => unknown;
 
 /** What a controlled call needs from its breaker. Internal. */
-export interface CallHost {
+export interface CallHost extends CallGate {
   /** The breaker's settings, replaced on `reconfigure`. */
   settings: Settings;
   readonly name: string | undefined;
   readonly clock: Clock;
-  readonly deadlines: DeadlineQueue;
+  readonly counters: CallCounters;
   /** Calls whose work has not settled yet (for `maxConcurrentCalls`). */
   active: number;
   /** Admits a call or returns the refusal; `reserved`: a woken queue waiter's retry. */
-  admit(reserved: boolean): Epoch | Error;
+  admit(reserved: boolean): Epoch | Error | TrialPending;
+  /** Resolves when a shared storage may have answered a pending trial slot. */
+  waitForStorage(signal: AbortSignal | undefined): Promise<void>;
+  /** The refusal of a caller whose pending trial slot never came. */
+  pendingRefusal(): Error;
   /** A woken waiter gives up its retry before `admit`: its reserved slot goes to the next one. */
   cancelReservation(): void;
   /** A wait for a trial slot, or `undefined` when `refusal` cannot wait (queue full, not half-open). */
   enqueue(refusal: Error, signal: AbortSignal | undefined): Promise<void> | undefined;
-  /** Reports a refusal to listeners. */
+  /** Counts, publishes and reports a refusal. */
   refuse(error: Error): void;
-  beforeCall(fn: AnyFunction, args: readonly unknown[]): void;
   /** How `error` counts (asked once per error, then passed to `settleFailure`). */
   classify(error: unknown): FailureKind;
-  settleSuccess(epoch: Epoch, slow: boolean): void;
-  settleFailure(epoch: Epoch, error: unknown, slow: boolean, kind?: FailureKind): unknown;
-  settleNeutral(epoch: Epoch, reason: NeutralReason): void;
-  timedOut(epoch: Epoch, error: CallTimeoutError, slow: boolean): unknown;
+  settleSuccess(
+    epoch: Epoch,
+    slow: boolean,
+    start: number,
+    trace?: CallTraceContext,
+    excluded?: boolean,
+  ): void;
+  settleFailure(
+    epoch: Epoch,
+    error: unknown,
+    slow: boolean,
+    start: number,
+    kind?: FailureKind,
+    trace?: CallTraceContext,
+  ): unknown;
+  timedOut(
+    epoch: Epoch,
+    error: unknown,
+    slow: boolean,
+    start: number,
+    trace?: CallTraceContext,
+  ): unknown;
   slow(duration: number): void;
   /** Frees a stuck trial's slot without a verdict (`halfOpenTimeout`). */
   releaseTrial(epoch: Epoch): void;
-}
-
-/** The options object a caller may pass as the last argument: `{ signal }`. */
-export interface CallOptions {
-  readonly signal?: AbortSignal | null | undefined;
-}
-
-/** Whether the last argument carries call options: a plain object with its own `signal` key. */
-export function callOptionsOf(args: readonly unknown[]): CallOptions | undefined {
-  if (args.length === 0) return undefined;
-  const last = args[args.length - 1];
-  if (typeof last !== "object" || last === null || !Object.hasOwn(last, "signal")) return undefined;
-  const proto = Object.getPrototypeOf(last) as unknown;
-  return proto === Object.prototype || proto === null ? last : undefined;
+  /** A fallback is about to run. */
+  countFallback(): void;
+  /** A call that ended before it was admitted (its caller aborted): neutral, holding nothing. */
+  abandoned(trace: CallTraceContext | undefined): void;
+  readonly listeners: { report(error: unknown, source: ErrorSource): void };
 }
 
 /**
- * A call that needs more than the plain path: a timeout, a caller's signal, a start time for
- * slow-call detection, a concurrency slot, a fallback, or a half-open trial with a timeout or
- * queue. It allocates per call; the plain path does not.
+ * A call that needs more than the shortest path: admission (with the half-open queue, or a
+ * pending trial slot from a shared storage), a concurrency slot, and then the lean timed path or
+ * a {@link ControlledCall}. `trace` is the call's TracingChannel context when it is traced.
  */
 export function runControlled(
   host: CallHost,
   fn: AnyFunction,
   thisArg: unknown,
   args: unknown[],
-  fallback: Fallback | undefined,
+  policy: CallPolicy,
+  signal: AbortSignal | undefined,
+  trace: CallTraceContext | undefined,
   reserved = false,
+  rounds = 0,
 ): Promise<unknown> {
-  const options = callOptionsOf(args);
-  // `signal: null` means no signal, as in fetch's RequestInit.
-  const signal = options?.signal ?? undefined;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    return Promise.reject(
-      new TypeError(`call options: signal must be an AbortSignal, got ${describeValue(signal)}`),
-    );
-  }
-  // An already aborted call never starts: neither counted nor refused.
-  if (signal?.aborted) {
+  // An already aborted call never starts: neither run nor refused.
+  if (signal?.aborted === true) {
     if (reserved) host.cancelReservation();
+    host.abandoned(trace);
     return Promise.reject(signal.reason as Error);
   }
+  const fallback = policy.fallback ?? host.settings.fallback;
   const limit = host.settings.maxConcurrentCalls;
   if (limit !== undefined && host.active >= limit) {
     if (reserved) host.cancelReservation();
-    return refuse(host, new ConcurrencyLimitError(host.name, limit), fallback, args);
+    return refuse(host, new ConcurrencyLimitError(host.name, limit), fallback, args, trace);
   }
   const admitted = host.admit(reserved);
-  if (admitted instanceof Error) {
-    const wait = host.enqueue(admitted, signal);
-    if (wait !== undefined) {
-      return wait.then(() => runControlled(host, fn, thisArg, args, fallback, true));
+  if (admitted === TRIAL_PENDING || admitted instanceof Error) {
+    const retry = (queued: boolean) => () =>
+      runControlled(host, fn, thisArg, args, policy, signal, trace, queued, rounds + 1);
+    if (admitted === TRIAL_PENDING) {
+      if (rounds >= PENDING_ROUNDS)
+        return refuse(host, host.pendingRefusal(), fallback, args, trace);
+      return host.waitForStorage(signal).then(retry(false), abandoned(host, trace));
     }
-    return refuse(host, admitted, fallback, args);
+    const wait = host.enqueue(admitted, signal);
+    if (wait !== undefined) return wait.then(retry(true), abandoned(host, trace));
+    return refuse(host, admitted, fallback, args, trace);
   }
   const settings = host.settings;
   if (
-    options === undefined &&
+    policy === BREAKER_POLICY &&
+    signal === undefined &&
+    trace === undefined &&
     fallback === undefined &&
+    settings.isFailureResult === undefined &&
     settings.slowCallDuration === undefined &&
     (admitted.direct || settings.halfOpenTimeout === undefined)
   ) {
     return runTimed(host, admitted, fn, thisArg, args, settings.callTimeout);
   }
-  return new ControlledCall(host, admitted, fn, thisArg, args, options, fallback).promise;
+  return new ControlledCall(host, admitted, fn, thisArg, args, policy, signal, fallback, trace)
+    .promise;
 }
 
-/**
- * The common controlled call: a timeout (or only a concurrency slot), nothing else. A result
- * that is not a promise settles at once and never touches the timer.
- */
-export function runTimed(
+/** A caller who stopped waiting (its signal aborted): neither run nor refused. */
+function abandoned(
   host: CallHost,
-  epoch: Epoch,
-  fn: AnyFunction,
-  thisArg: unknown,
-  args: unknown[],
-  timeout: number | undefined,
-): Promise<unknown> {
-  host.beforeCall(fn, args);
-  const deadlines = timeout === undefined ? undefined : host.deadlines;
-  const deadline = deadlines === undefined ? 0 : deadlines.now() + (timeout as number);
-  let result: unknown;
-  try {
-    result = Reflect.apply(fn, thisArg, args);
-  } catch (error) {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
-    return Promise.reject(host.settleFailure(epoch, error, false));
-  }
-  const work = adoptThenable(result);
-  if (work === undefined) {
-    host.settleSuccess(epoch, false);
-    return Promise.resolve(result);
-  }
-  return new TimedCall(host, epoch, work, deadlines, deadline, timeout ?? 0).promise;
+  trace: CallTraceContext | undefined,
+): (reason: unknown) => never {
+  return (reason) => {
+    host.abandoned(trace);
+    throw reason;
+  };
 }
 
 function refuse(
@@ -140,12 +143,22 @@ function refuse(
   error: Error,
   fallback: Fallback | undefined,
   args: unknown[],
+  trace: CallTraceContext | undefined,
 ): Promise<unknown> {
   host.refuse(error);
-  return fallback === undefined ? Promise.reject(error) : runFallback(fallback, error, args);
+  if (trace !== undefined) {
+    trace.outcome = error instanceof ConcurrencyLimitError ? "concurrency_limited" : "rejected";
+  }
+  return fallback === undefined ? Promise.reject(error) : runFallback(host, fallback, error, args);
 }
 
-function runFallback(fallback: Fallback, error: unknown, args: unknown[]): Promise<unknown> {
+function runFallback(
+  host: CallHost,
+  fallback: Fallback,
+  error: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  host.countFallback();
   try {
     return Promise.resolve(Reflect.apply(fallback, undefined, [error, ...args]));
   } catch (fallbackError) {
@@ -154,70 +167,41 @@ function runFallback(fallback: Fallback, error: unknown, args: unknown[]): Promi
   }
 }
 
-/** A call under `callTimeout` (or a concurrency limit) alone: the lean sibling of ControlledCall. */
-class TimedCall implements Deadline {
-  deadline: number;
-  previous: Deadline | undefined;
-  next: Deadline | undefined;
-  queued = false;
-  readonly promise: Promise<unknown>;
-  readonly #host: CallHost;
-  readonly #epoch: Epoch;
-  readonly #deadlines: DeadlineQueue | undefined;
-  readonly #timeout: number;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
-  #decided = false;
-
-  constructor(
-    host: CallHost,
-    epoch: Epoch,
-    work: Promise<unknown>,
-    deadlines: DeadlineQueue | undefined,
-    deadline: number,
-    timeout: number,
-  ) {
-    this.#host = host;
-    this.#epoch = epoch;
-    this.#deadlines = deadlines;
-    this.#timeout = timeout;
-    this.deadline = deadline;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    host.active++;
-    deadlines?.insert(this);
-    void observe(
-      work,
-      (value) => {
-        host.active--;
-        if (!this.#decide()) return;
-        host.settleSuccess(epoch, false);
-        this.#resolve(value);
-      },
-      (error: unknown) => {
-        host.active--;
-        if (!this.#decide()) return;
-        this.#reject(host.settleFailure(epoch, error, false));
-      },
+/**
+ * Whether `judge` counts `value` as a failure. A predicate that throws, or answers with a
+ * promise, counts nothing (the value is a success) and is reported as `"isFailureResult"`.
+ */
+export function judgedFailure(
+  host: Pick<CallHost, "listeners">,
+  judge: FailureResultPredicate,
+  value: unknown,
+): boolean {
+  try {
+    const verdict: unknown = judge(value);
+    if (!isThenable(verdict)) return Boolean(verdict);
+    if (verdict instanceof Promise) {
+      watchRejection(verdict, (error) => {
+        host.listeners.report(error, "isFailureResult");
+      });
+    }
+    host.listeners.report(
+      new TypeError(
+        "isFailureResult must answer synchronously; it returned a promise, so the result counts as a success",
+      ),
+      "isFailureResult",
     );
+  } catch (error) {
+    host.listeners.report(error, "isFailureResult");
   }
-
-  expire(): void {
-    if (!this.#decide()) return;
-    const host = this.#host;
-    this.#reject(host.timedOut(this.#epoch, new CallTimeoutError(host.name, this.#timeout), false));
-  }
-
-  #decide(): boolean {
-    if (this.#decided) return false;
-    this.#decided = true;
-    this.#deadlines?.remove(this);
-    return true;
-  }
+  return false;
 }
 
+/**
+ * One call with everything around it: a timeout, a caller's signal (and the signal handed to the
+ * function), a start time for slow-call detection and durations, a concurrency slot, a fallback,
+ * a result predicate, a half-open trial deadline, a trace. It allocates per call; the shortest
+ * path does not.
+ */
 class ControlledCall implements Deadline {
   deadline = 0;
   previous: Deadline | undefined;
@@ -227,11 +211,19 @@ class ControlledCall implements Deadline {
   readonly #host: CallHost;
   #epoch: Epoch;
   readonly #args: unknown[];
+  readonly #policy: CallPolicy;
   readonly #signal: AbortSignal | undefined;
   readonly #fallback: Fallback | undefined;
+  readonly #trace: CallTraceContext | undefined;
   readonly #timeout: number | undefined;
+  /** For durations (monotonic), or UNMEASURED. */
   readonly #start: number;
+  /** For slow-call detection, on the breaker's clock. */
+  readonly #slowStart: number;
+  /** The signal the function gets, made when it is asked for. */
   #controller: AbortController | undefined;
+  /** Why the call ended before its work did: the function's signal aborts with it. */
+  #endReason: unknown;
   #trialDeadline: TrialDeadline | undefined;
   #resolve!: (value: unknown) => void;
   #reject!: (error: unknown) => void;
@@ -246,31 +238,26 @@ class ControlledCall implements Deadline {
     fn: AnyFunction,
     thisArg: unknown,
     args: unknown[],
-    options: CallOptions | undefined,
+    policy: CallPolicy,
+    signal: AbortSignal | undefined,
     fallback: Fallback | undefined,
+    trace: CallTraceContext | undefined,
   ) {
     this.#host = host;
     this.#epoch = epoch;
     this.#args = args;
+    this.#policy = policy;
+    this.#signal = signal;
     this.#fallback = fallback;
+    this.#trace = trace;
     const settings = host.settings;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     host.active++;
-    const signal = options?.signal ?? undefined;
-    this.#signal = signal;
     const timeout = settings.callTimeout;
     this.#timeout = timeout;
-    let callArgs = args;
-    if (timeout !== undefined && options !== undefined) {
-      // The function gets a signal of its own, so a timeout aborts this call alone.
-      const controller = new AbortController();
-      this.#controller = controller;
-      callArgs = args.slice();
-      callArgs[callArgs.length - 1] = { ...options, signal: controller.signal };
-    }
     signal?.addEventListener("abort", this);
     if (timeout !== undefined) host.deadlines.add(this, timeout);
     const halfOpenTimeout = settings.halfOpenTimeout;
@@ -278,11 +265,12 @@ class ControlledCall implements Deadline {
       this.#trialDeadline = new TrialDeadline(this);
       host.deadlines.add(this.#trialDeadline, halfOpenTimeout);
     }
-    this.#start = settings.slowCallDuration === undefined ? 0 : host.clock.now();
+    this.#start = trace === undefined ? host.startTime() : performance.now();
+    this.#slowStart = settings.slowCallDuration === undefined ? 0 : host.clock.now();
     host.beforeCall(fn, args);
     let result: unknown;
     try {
-      result = Reflect.apply(fn, thisArg, callArgs);
+      result = Reflect.apply(fn, thisArg, this.#callArgs(args));
     } catch (error) {
       this.#workSettled();
       this.#failed(error);
@@ -301,18 +289,49 @@ class ControlledCall implements Deadline {
           this.#failed(error);
         },
       );
-    } else {
-      this.#workSettled();
-      this.#succeeded(result);
+      return;
     }
+    this.#workSettled();
+    const iteration = guardedIteration(host, epoch, result);
+    if (iteration !== undefined && this.#decide()) this.#resolve(iteration);
+    else this.#succeeded(result);
   }
 
-  /** The caller's signal aborted: the call ends now, neutral. */
+  /** The arguments the function is called with: the caller's, or with the call's signal in. */
+  #callArgs(args: unknown[]): unknown[] {
+    const at = this.#policy.signalAt;
+    if (at === SIGNAL_IN_CONTEXT) return [new CallContext(this)];
+    if (at < 0) return args;
+    const callArgs = args.slice();
+    while (callArgs.length < at) callArgs.push(undefined);
+    callArgs[at] = this.functionSignal();
+    return callArgs;
+  }
+
+  /**
+   * The signal the function gets: the caller's own when nothing else can end the call, else one
+   * of this call's that aborts on the caller's abort or on the timeout, whichever comes first.
+   */
+  functionSignal(): AbortSignal {
+    if (this.#controller !== undefined) return this.#controller.signal;
+    if (this.#timeout === undefined && this.#signal !== undefined) return this.#signal;
+    const controller = new AbortController();
+    this.#controller = controller;
+    if (this.#decided && this.#endReason !== undefined) controller.abort(this.#endReason);
+    return controller.signal;
+  }
+
+  /** The caller's signal aborted: neutral, or a timeout if its reason says the caller's deadline passed. */
   handleEvent(): void {
     if (!this.#decide()) return;
+    const host = this.#host;
     const reason = (this.#signal as AbortSignal).reason as unknown;
-    this.#controller?.abort(reason);
-    this.#host.settleNeutral(this.#epoch, "aborted");
+    this.#end(reason);
+    if (isTimeoutReason(reason)) {
+      this.#fail(host.timedOut(this.#epoch, reason, this.#slow(), this.#start, this.#trace), true);
+      return;
+    }
+    host.settleNeutral(this.#epoch, "aborted", this.#trace);
     this.#reject(reason);
   }
 
@@ -321,8 +340,8 @@ class ControlledCall implements Deadline {
     if (!this.#decide()) return;
     const host = this.#host;
     const error = new CallTimeoutError(host.name, this.#timeout ?? 0);
-    this.#controller?.abort(error);
-    this.#fail(host.timedOut(this.#epoch, error, this.#slow()), true);
+    this.#end(error);
+    this.#fail(host.timedOut(this.#epoch, error, this.#slow(), this.#start, this.#trace), true);
   }
 
   /** `halfOpenTimeout` passed: the trial slot is freed, and this call no longer decides. */
@@ -334,7 +353,15 @@ class ControlledCall implements Deadline {
 
   #succeeded(value: unknown): void {
     if (!this.#decide()) return;
-    this.#host.settleSuccess(this.#epoch, this.#slow());
+    const host = this.#host;
+    const judge = this.#policy.isFailureResult ?? host.settings.isFailureResult;
+    if (judge !== undefined && judgedFailure(host, judge, value)) {
+      // Recorded as a failure; the caller still gets the value, even from a call that trips.
+      const error = new FailedResultError(host.name, value);
+      host.settleFailure(this.#epoch, error, this.#slow(), this.#start, COUNTED, this.#trace);
+    } else {
+      host.settleSuccess(this.#epoch, this.#slow(), this.#start, this.#trace);
+    }
     this.#resolve(value);
   }
 
@@ -344,16 +371,34 @@ class ControlledCall implements Deadline {
     // work's own rejection after an abort never arrives here.
     const host = this.#host;
     const kind = host.classify(error);
-    this.#fail(host.settleFailure(this.#epoch, error, this.#slow(), kind), kind === COUNTED);
+    const raised = host.settleFailure(
+      this.#epoch,
+      error,
+      this.#slow(),
+      this.#start,
+      kind,
+      this.#trace,
+    );
+    this.#fail(raised, kind === COUNTED || kind === TIMED_OUT);
   }
 
   #fail(raised: unknown, useFallback: boolean): void {
     const fallback = this.#fallback;
     if (fallback !== undefined && useFallback) {
-      void observe(runFallback(fallback, raised, this.#args), this.#resolve, this.#reject);
+      void observe(
+        runFallback(this.#host, fallback, raised, this.#args),
+        this.#resolve,
+        this.#reject,
+      );
     } else {
       this.#reject(raised);
     }
+  }
+
+  /** The call ended before its work: the function's signal, if it asked for one, says why. */
+  #end(reason: unknown): void {
+    this.#endReason = reason;
+    this.#controller?.abort(reason);
   }
 
   /** Marks the outcome decided and drops its timers and listener; false if it already was. */
@@ -361,7 +406,7 @@ class ControlledCall implements Deadline {
     if (this.#decided) return false;
     this.#decided = true;
     const host = this.#host;
-    host.deadlines.remove(this);
+    if (this.queued) host.deadlines.remove(this);
     if (this.#trialDeadline !== undefined) host.deadlines.remove(this.#trialDeadline);
     this.#signal?.removeEventListener("abort", this);
     return true;
@@ -371,7 +416,7 @@ class ControlledCall implements Deadline {
     const host = this.#host;
     const threshold = host.settings.slowCallDuration;
     if (threshold === undefined) return false;
-    const duration = host.clock.now() - this.#start;
+    const duration = host.clock.now() - this.#slowStart;
     if (duration < threshold) return false;
     host.slow(duration);
     return true;

@@ -3,6 +3,15 @@
  * and classes are named, objects show their constructor.
  */
 export function describeValue(value: unknown): string {
+  try {
+    return describe(value);
+  } catch {
+    // A Proxy whose traps throw, a revoked one: it still gets a name in the message.
+    return `a value that cannot be inspected (${typeof value})`;
+  }
+}
+
+function describe(value: unknown): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

@@ -1,44 +1,47 @@
 import type { BreakerCore } from "./breaker-core.js";
-import type { Epoch } from "./gate.js";
+import { UNMEASURED, type Epoch } from "./gate.js";
 import { CircuitBreakerMode } from "./mode.js";
 import { CircuitBreakerState } from "./state.js";
 
 /**
  * The epoch for one generation of `core`'s storage: which path its calls may take, and the two
- * promise reactions that settle them, made here once per state change rather than once per call.
+ * promise reactions that settle them, made here once per change rather than once per call.
  */
 export function createEpoch(
   core: BreakerCore,
   generation: number,
   state: CircuitBreakerState,
+  mode: CircuitBreakerMode,
 ): Epoch {
-  const mode = core.mode;
   const disabled = mode === CircuitBreakerMode.DISABLED;
   const direct =
     disabled || (mode === CircuitBreakerMode.ENABLED && state === CircuitBreakerState.CLOSED);
   const settings = core.settings;
-  const hasBeforeCall = core.listeners.hasBeforeCall;
+  const listeners = core.listeners;
+  const simple = direct && !listeners.hasBeforeCall && !listeners.needsDurations;
   const epoch: Epoch = {
     generation,
     state,
+    mode,
+    reported: mode === CircuitBreakerMode.FORCED_OPEN ? CircuitBreakerState.OPEN : state,
     disabled,
     direct,
-    plain: direct && !settings.controlled && settings.fallback === undefined && !hasBeforeCall,
+    plain: simple && !settings.controlled,
     timed:
-      direct &&
+      simple &&
       settings.callTimeout !== undefined &&
       settings.slowCallDuration === undefined &&
       settings.maxConcurrentCalls === undefined &&
       settings.fallback === undefined &&
-      !hasBeforeCall,
+      settings.isFailureResult === undefined,
     onFulfilled: (value) => {
       core.pending--;
-      core.settleSuccess(epoch, false);
+      core.settleSuccess(epoch, false, UNMEASURED);
       return value;
     },
     onRejected: (error) => {
       core.pending--;
-      throw core.settleFailure(epoch, error, false);
+      throw core.settleFailure(epoch, error, false, UNMEASURED);
     },
   };
   return epoch;

@@ -60,17 +60,18 @@ export class ExclusionList {
   }
 
   /**
-   * Whether `error` is excluded. A predicate that throws, or answers with a promise, excludes
-   * nothing (the error counts as a failure, the safe side); what went wrong goes to
-   * `onPredicateError`.
+   * Whether `error` is excluded. A predicate (or a class's `Symbol.hasInstance`) that throws, or
+   * a predicate that answers with a promise, excludes nothing (the error counts as a failure, the
+   * safe side); what went wrong goes to `onPredicateError`.
    */
   excludes(error: unknown): boolean {
     for (const entry of this.#entries) {
-      if (isErrorClass(entry)) {
-        if (error instanceof entry) return true;
-        continue;
-      }
       try {
+        // `instanceof` runs the class's own Symbol.hasInstance, which may throw like a predicate.
+        if (isErrorClass(entry)) {
+          if (error instanceof entry) return true;
+          continue;
+        }
         const verdict: unknown = entry(error);
         if (isThenable(verdict)) {
           this.#asyncVerdict(entry, verdict);

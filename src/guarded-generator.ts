@@ -2,38 +2,29 @@ import type { Deadline } from "./deadline-queue.js";
 import type { CallGate, Epoch } from "./gate.js";
 
 /**
- * Guards a generator function over its iteration. Admission is checked when the generator is
- * created; the outcome is decided by its iteration. A half-open trial slot is held only while
- * the generator runs: one created and never iterated would otherwise hold it for good, since
- * nothing but its iteration can release it.
+ * A generator returned by a guarded call, guarded over its iteration: exhaustion is a success, a
+ * throw is a failure, a consumer that stops early records neither. The call that made it was
+ * admitted under `created`; a half-open trial slot is held only while the generator runs, so the
+ * slot admission took is given back now and the first `next()` asks for one again: a generator
+ * made and never iterated would otherwise hold it for good.
  */
-export function guardGenerator(
+export function guardIteration(
   gate: CallGate,
-  fn: (...args: never[]) => unknown,
-  async: boolean,
-): (...args: unknown[]) => unknown {
-  return function (this: unknown, ...args: unknown[]) {
-    const epoch = gate.admitReported();
-    if (epoch instanceof Error) throw epoch;
-    gate.beforeCall(fn, args);
-    let inner: Iterator<unknown> & AsyncIterator<unknown>;
-    try {
-      inner = Reflect.apply(fn, this, args) as Iterator<unknown> & AsyncIterator<unknown>;
-    } catch (error) {
-      throw gate.settleFailure(epoch, error);
-    }
-    // The slot admission took is given back, with no listener event (nothing ended); the first
-    // next() asks for one again.
-    if (!epoch.direct) gate.settleNeutral(epoch, undefined);
-    return async ? iterateAsync(gate, epoch, inner) : iterateSync(gate, epoch, inner);
-  };
+  created: Epoch,
+  inner: Iterator<unknown> & AsyncIterator<unknown>,
+  kind: "sync" | "async",
+): Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown> {
+  // Nothing ended: no neutral event, and not an outcome of its own.
+  if (!created.direct) gate.settleNeutral(created, undefined, undefined, false);
+  return kind === "async" ? iterateAsync(gate, created, inner) : iterateSync(gate, created, inner);
 }
 
 /**
  * One iteration from its first next() to its end: the epoch it runs under (the creation's when
  * that needed no trial slot, as a call admitted then; otherwise a fresh admission, which takes a
- * trial slot or refuses), counted in `inFlight`, and, as a half-open trial under
- * `halfOpenTimeout`, a deadline after which its slot is freed and its outcome decides nothing.
+ * trial slot or refuses), counted in `inFlight`, timed for its duration, and, as a half-open
+ * trial under `halfOpenTimeout`, a deadline after which its slot is freed and its outcome
+ * decides nothing.
  */
 class Iteration implements Deadline {
   deadline = 0;
@@ -42,6 +33,7 @@ class Iteration implements Deadline {
   queued = false;
   epoch: Epoch;
   readonly #gate: CallGate;
+  readonly #start: number;
   #ended = false;
 
   constructor(gate: CallGate, created: Epoch) {
@@ -55,17 +47,18 @@ class Iteration implements Deadline {
       if (timeout !== undefined) gate.deadlines.add(this, timeout);
     }
     this.epoch = epoch;
+    this.#start = gate.startTime();
     gate.pending++;
   }
 
   succeeded(): void {
     this.#end();
-    this.#gate.settleSuccess(this.epoch);
+    this.#gate.settleSuccess(this.epoch, false, this.#start);
   }
 
   failed(error: unknown): unknown {
     this.#end();
-    return this.#gate.settleFailure(this.epoch, error);
+    return this.#gate.settleFailure(this.epoch, error, false, this.#start);
   }
 
   /** The consumer stopped early (return()): neither success nor failure. */
@@ -77,7 +70,7 @@ class Iteration implements Deadline {
 
   /** `halfOpenTimeout` passed: the slot is freed, and this iteration no longer decides. */
   expire(): void {
-    this.#gate.settleNeutral(this.epoch, "half-open-timeout");
+    this.#gate.settleNeutral(this.epoch, "half-open-timeout", undefined, false);
     this.epoch = { ...this.epoch, generation: -1 };
   }
 

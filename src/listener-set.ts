@@ -2,12 +2,13 @@ import type { CircuitBreaker } from "./circuit-breaker.js";
 import { describeValue } from "./describe.js";
 import {
   CircuitBreakerListener,
+  type CallInfo,
   type CircuitBreakerListenerHooks,
   type ListenerHook,
   type NeutralReason,
 } from "./listener.js";
 import type { CircuitBreakerMode } from "./mode.js";
-import type { ListenerErrorHandler } from "./options.js";
+import type { ErrorSource, ListenerErrorHandler } from "./options.js";
 import type { CircuitBreakerState } from "./state.js";
 import { isThenable } from "./thenable.js";
 
@@ -24,17 +25,35 @@ const hooks: readonly ListenerHook[] = [
 ];
 const baseHooks = CircuitBreakerListener.prototype as unknown as Record<ListenerHook, unknown>;
 type Hook = (this: CircuitBreakerListenerHooks, ...args: unknown[]) => unknown;
-type Lists = Partial<Record<ListenerHook, CircuitBreakerListenerHooks[]>>;
+/** A listener and the function its hook had when it was added. */
+type Entry = readonly [listener: CircuitBreakerListenerHooks, hook: Hook];
+type Lists = Partial<Record<ListenerHook, readonly Entry[]>>;
+/** A notification waiting for the one being delivered to finish. */
+type Queued = readonly [
+  list: readonly Entry[],
+  hook: ListenerHook,
+  breaker: CircuitBreaker,
+  a: unknown,
+  b: unknown,
+  c: unknown,
+];
 
 /**
  * A breaker's listeners, kept per hook so that a call pays only for hooks that do something:
- * a hook that is missing or still the base class's no-op is left out. Hooks are read when the
- * listener is added. Every notification is isolated: a throw or a rejection goes to `onError`.
+ * a hook that is missing or still the base class's no-op is left out. Each hook's function is
+ * read once, when the listener is added: replacing a method on the listener later changes
+ * nothing (remove and add it again).
+ *
+ * Every notification is isolated: a throw or a rejection goes to `onError`. One made while
+ * another is being delivered (a listener that moves the breaker) waits until that one has reached
+ * every listener, so that every listener hears every change, in order.
  */
 export class ListenerSet {
   readonly #all: CircuitBreakerListenerHooks[] = [];
   #lists: Lists = {};
   readonly #onError: ListenerErrorHandler;
+  #delivering = false;
+  #queue: Queued[] | undefined;
 
   constructor(onError: ListenerErrorHandler) {
     this.#onError = onError;
@@ -46,6 +65,19 @@ export class ListenerSet {
 
   get hasBeforeCall(): boolean {
     return this.#lists.beforeCall !== undefined;
+  }
+
+  /** Whether a hook takes the call's duration: calls must then be timed. */
+  get needsDurations(): boolean {
+    const lists = this.#lists;
+    return (
+      lists.success !== undefined || lists.failure !== undefined || lists.timeout !== undefined
+    );
+  }
+
+  /** Whether a hook hears changes of state or mode (made elsewhere too, over a shared storage). */
+  get hearsChanges(): boolean {
+    return this.#lists.stateChange !== undefined || this.#lists.modeChange !== undefined;
   }
 
   add(listener: CircuitBreakerListenerHooks): void {
@@ -68,17 +100,17 @@ export class ListenerSet {
     args: readonly unknown[],
   ): void {
     const list = this.#lists.beforeCall;
-    if (list !== undefined) this.#emit(list, "beforeCall", breaker, fn, args);
+    if (list !== undefined) this.#emit(list, "beforeCall", breaker, fn, args, undefined);
   }
 
-  success(breaker: CircuitBreaker): void {
+  success(breaker: CircuitBreaker, info: CallInfo): void {
     const list = this.#lists.success;
-    if (list !== undefined) this.#emit(list, "success", breaker);
+    if (list !== undefined) this.#emit(list, "success", breaker, info, undefined, undefined);
   }
 
-  failure(breaker: CircuitBreaker, error: unknown): void {
+  failure(breaker: CircuitBreaker, error: unknown, info: CallInfo): void {
     const list = this.#lists.failure;
-    if (list !== undefined) this.#emit(list, "failure", breaker, error);
+    if (list !== undefined) this.#emit(list, "failure", breaker, error, info, undefined);
   }
 
   stateChange(
@@ -87,27 +119,27 @@ export class ListenerSet {
     newState: CircuitBreakerState,
   ): void {
     const list = this.#lists.stateChange;
-    if (list !== undefined) this.#emit(list, "stateChange", breaker, oldState, newState);
+    if (list !== undefined) this.#emit(list, "stateChange", breaker, oldState, newState, undefined);
   }
 
   rejected(breaker: CircuitBreaker, error: Error): void {
     const list = this.#lists.rejected;
-    if (list !== undefined) this.#emit(list, "rejected", breaker, error);
+    if (list !== undefined) this.#emit(list, "rejected", breaker, error, undefined, undefined);
   }
 
-  timeout(breaker: CircuitBreaker, error: Error): void {
+  timeout(breaker: CircuitBreaker, error: unknown, info: CallInfo): void {
     const list = this.#lists.timeout;
-    if (list !== undefined) this.#emit(list, "timeout", breaker, error);
+    if (list !== undefined) this.#emit(list, "timeout", breaker, error, info, undefined);
   }
 
   neutral(breaker: CircuitBreaker, reason: NeutralReason): void {
     const list = this.#lists.neutral;
-    if (list !== undefined) this.#emit(list, "neutral", breaker, reason);
+    if (list !== undefined) this.#emit(list, "neutral", breaker, reason, undefined, undefined);
   }
 
   slow(breaker: CircuitBreaker, duration: number): void {
     const list = this.#lists.slow;
-    if (list !== undefined) this.#emit(list, "slow", breaker, duration);
+    if (list !== undefined) this.#emit(list, "slow", breaker, duration, undefined, undefined);
   }
 
   modeChange(
@@ -116,19 +148,47 @@ export class ListenerSet {
     newMode: CircuitBreakerMode,
   ): void {
     const list = this.#lists.modeChange;
-    if (list !== undefined) this.#emit(list, "modeChange", breaker, oldMode, newMode);
+    if (list !== undefined) this.#emit(list, "modeChange", breaker, oldMode, newMode, undefined);
   }
 
   #emit(
-    list: CircuitBreakerListenerHooks[],
+    list: readonly Entry[],
     hook: ListenerHook,
     breaker: CircuitBreaker,
-    a?: unknown,
-    b?: unknown,
+    a: unknown,
+    b: unknown,
+    c: unknown,
   ): void {
-    for (const listener of list) {
+    if (this.#delivering) {
+      (this.#queue ??= []).push([list, hook, breaker, a, b, c]);
+      return;
+    }
+    this.#delivering = true;
+    try {
+      this.#deliver(list, hook, breaker, a, b, c);
+      const queue = this.#queue;
+      if (queue !== undefined) {
+        // Notifications made by listeners meanwhile, in the order they were made; more may join.
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+          this.#deliver(...next);
+        }
+      }
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  #deliver(
+    list: readonly Entry[],
+    hook: ListenerHook,
+    breaker: CircuitBreaker,
+    a: unknown,
+    b: unknown,
+    c: unknown,
+  ): void {
+    for (const [listener, fn] of list) {
       try {
-        const result = (listener[hook] as Hook).call(listener, breaker, a, b);
+        const result = fn.call(listener, breaker, a, b, c);
         // An async hook is not awaited, but its rejection is reported, never left unhandled.
         if (isThenable(result)) {
           result.then(undefined, (error: unknown) => {
@@ -141,13 +201,10 @@ export class ListenerSet {
     }
   }
 
-  /** Hands a listener's error to the handler; a handler that throws falls back to the console. */
-  report(
-    error: unknown,
-    hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync" | "storage",
-  ): void {
+  /** Hands an error to the handler; a handler that throws falls back to the console. */
+  report(error: unknown, source: ErrorSource): void {
     try {
-      const result = this.#onError(error, hook);
+      const result = this.#onError(error, source);
       if (isThenable(result)) {
         result.then(undefined, (handlerError: unknown) => {
           console.error(handlerError, error);
@@ -162,9 +219,11 @@ export class ListenerSet {
   #index(): void {
     const lists: Lists = {};
     for (const hook of hooks) {
-      const list = this.#all.filter(
-        (listener) => typeof listener[hook] === "function" && listener[hook] !== baseHooks[hook],
-      );
+      const list: Entry[] = [];
+      for (const listener of this.#all) {
+        const fn = listener[hook];
+        if (typeof fn === "function" && fn !== baseHooks[hook]) list.push([listener, fn as Hook]);
+      }
       if (list.length !== 0) lists[hook] = list;
     }
     this.#lists = lists;

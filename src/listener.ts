@@ -22,6 +22,27 @@ export type ListenerHook =
 export type NeutralReason = "aborted" | "half-open-timeout" | "stopped";
 
 /**
+ * How a call ended: `"success"`, `"failure"` (a counted error, or a result that `isFailureResult`
+ * judged a failure), `"timeout"` (`callTimeout`, or the caller's own deadline), `"neutral"`
+ * (neither: an abort, a stopped generator, a trial released by `halfOpenTimeout`), `"excluded"`
+ * (an excluded error: a success for the breaker), `"rejected"` (refused without running) or
+ * `"concurrency_limited"` (refused by `maxConcurrentCalls`).
+ */
+export type CallOutcome =
+  "success" | "failure" | "timeout" | "neutral" | "excluded" | "rejected" | "concurrency_limited";
+
+/** What the `success`, `failure` and `timeout` hooks learn of the call beside its result. */
+export interface CallInfo {
+  /**
+   * How long the call ran, ms, on a monotonic clock (`performance.now()`); `NaN` for a call that
+   * started before the hook was added (nothing measured its start).
+   */
+  readonly duration: number;
+  /** `"success"` or `"excluded"` in `success`; `"failure"` or `"timeout"` in `failure` and `timeout`. */
+  readonly outcome: CallOutcome;
+}
+
+/**
  * The hooks a listener may have. Every hook is optional; a hook may be async (its promise is not
  * awaited, and a rejection goes to the breaker's `onListenerError`).
  */
@@ -33,9 +54,12 @@ export interface CircuitBreakerListenerHooks {
     args: readonly unknown[],
   ): unknown;
   /** After a success, or an excluded error, is recorded. */
-  success?(breaker: CircuitBreaker): unknown;
-  /** After a failure is recorded, before any trip it causes. */
-  failure?(breaker: CircuitBreaker, error: unknown): unknown;
+  success?(breaker: CircuitBreaker, info: CallInfo): unknown;
+  /**
+   * After a failure is recorded; a trip it causes is reported by `stateChange` right after. For a
+   * result that `isFailureResult` judged a failure, `error` is a `FailedResultError`.
+   */
+  failure?(breaker: CircuitBreaker, error: unknown, info: CallInfo): unknown;
   /** After the state really changed. */
   stateChange?(
     breaker: CircuitBreaker,
@@ -47,8 +71,12 @@ export interface CircuitBreakerListenerHooks {
    * trial queue full) or `ConcurrencyLimitError`.
    */
   rejected?(breaker: CircuitBreaker, error: Error): unknown;
-  /** A call ran past `callTimeout`; `failure` follows with the same error. */
-  timeout?(breaker: CircuitBreaker, error: Error): unknown;
+  /**
+   * A call ran past `callTimeout` (`error` is a `CallTimeoutError`) or past its caller's deadline
+   * (a signal aborted with a `TimeoutError`: `error` is that reason); `failure` follows with the
+   * same error.
+   */
+  timeout?(breaker: CircuitBreaker, error: unknown, info: CallInfo): unknown;
   /** A call ended with neither success nor failure. */
   neutral?(breaker: CircuitBreaker, reason: NeutralReason): unknown;
   /** A call took `slowCallDuration` or longer; `success` or `failure` follows. */
@@ -84,11 +112,11 @@ export class CircuitBreakerListener implements CircuitBreakerListenerHooks {
     return undefined;
   }
 
-  success(_breaker: CircuitBreaker): unknown {
+  success(_breaker: CircuitBreaker, _info: CallInfo): unknown {
     return undefined;
   }
 
-  failure(_breaker: CircuitBreaker, _error: unknown): unknown {
+  failure(_breaker: CircuitBreaker, _error: unknown, _info: CallInfo): unknown {
     return undefined;
   }
 
@@ -104,7 +132,7 @@ export class CircuitBreakerListener implements CircuitBreakerListenerHooks {
     return undefined;
   }
 
-  timeout(_breaker: CircuitBreaker, _error: Error): unknown {
+  timeout(_breaker: CircuitBreaker, _error: unknown, _info: CallInfo): unknown {
     return undefined;
   }
 

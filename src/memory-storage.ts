@@ -1,6 +1,14 @@
 import { describeValue } from "./describe.js";
+import { CircuitBreakerMode } from "./mode.js";
 import { CircuitBreakerState, isCircuitBreakerState } from "./state.js";
-import type { CircuitBreakerStorage, StoredCircuitState } from "./storage.js";
+import type {
+  CircuitBreakerStorage,
+  FailureOutcome,
+  FailureRecord,
+  StateChange,
+  StoredCircuitState,
+  TrialOutcome,
+} from "./storage.js";
 import { assertDuration } from "./validate.js";
 
 /**
@@ -16,6 +24,7 @@ import { assertDuration } from "./validate.js";
  */
 export class CircuitMemoryStorage implements CircuitBreakerStorage {
   #state: CircuitBreakerState;
+  #mode: CircuitBreakerMode = CircuitBreakerMode.ENABLED;
   #failCounter = 0;
   #successCounter = 0;
   #openedAt: number | undefined;
@@ -46,6 +55,10 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     return this.#state;
   }
 
+  get mode(): CircuitBreakerMode {
+    return this.#mode;
+  }
+
   get failCounter(): number {
     return this.#failCounter;
   }
@@ -74,19 +87,60 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     return this.#trialCalls;
   }
 
-  incrementFailCounter(): number {
-    return ++this.#failCounter;
+  recordFailure(failure: FailureRecord): FailureOutcome {
+    const failCounter = ++this.#failCounter;
+    const failMax = failure.failMax;
+    const tripped =
+      failMax !== undefined &&
+      failCounter >= failMax &&
+      failure.generation === this.#generation &&
+      this.#state === CircuitBreakerState.CLOSED &&
+      this.#mode === CircuitBreakerMode.ENABLED;
+    if (tripped) this.#apply(CircuitBreakerState.OPEN, failure.now, failure.openDuration());
+    return { failCounter, tripped };
   }
 
   resetFailCounter(): void {
     this.#failCounter = 0;
   }
 
-  incrementSuccessCounter(): number {
-    return ++this.#successCounter;
+  recordTrialSuccess(generation: number, successThreshold: number): TrialOutcome {
+    if (generation !== this.#generation || this.#state !== CircuitBreakerState.HALF_OPEN) {
+      return { successCounter: this.#successCounter, closed: false };
+    }
+    if (this.#trialCalls !== 0) this.#trialCalls--;
+    const successCounter = ++this.#successCounter;
+    if (successCounter < successThreshold) {
+      this.#announce();
+      return { successCounter, closed: false };
+    }
+    this.#apply(CircuitBreakerState.CLOSED, undefined, undefined);
+    return { successCounter, closed: true };
   }
 
-  setState(state: CircuitBreakerState, openedAt: number | undefined, openDuration?: number): void {
+  setState(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    openDuration: number | undefined,
+    change: StateChange,
+  ): boolean {
+    if (change.cause !== "manual" && change.generation !== this.#generation) return false;
+    this.#apply(state, openedAt, openDuration);
+    return true;
+  }
+
+  setMode(mode: CircuitBreakerMode): void {
+    this.#mode = mode;
+    this.#generation++;
+    this.#trialCalls = 0;
+    this.#announce();
+  }
+
+  #apply(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    openDuration: number | undefined,
+  ): void {
     this.#generation++;
     this.#trialCalls = 0;
     this.#successCounter = 0;
@@ -108,6 +162,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     this.#generation++;
     this.#trialCalls = 0;
     this.#state = stored.state;
+    this.#mode = stored.mode ?? CircuitBreakerMode.ENABLED;
     this.#failCounter = stored.failCounter;
     this.#successCounter = stored.successCounter;
     this.#openedAt = stored.openedAt;
@@ -117,6 +172,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
   }
 
   acquireTrial(generation: number, limit: number): boolean {
+    // No lease: a process holds its memory, and a stuck trial is freed by its halfOpenTimeout.
     if (generation !== this.#generation || this.#trialCalls >= limit) return false;
     this.#trialCalls++;
     return true;
@@ -129,7 +185,7 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
   }
 
   /**
-   * Calls `listener` after every state change, restore and trial slot given back; returns the
+   * Calls `listener` after every change of state or mode, restore and trial slot given back; returns the
    * function that stops it. A listener that throws does not keep the others from hearing.
    */
   subscribe(listener: () => void): () => void {

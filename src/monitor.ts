@@ -17,6 +17,52 @@ import { CircuitBreakerState } from "./state.js";
  */
 export class CircuitBreakerMonitor {
   readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #watchers = new Set<MonitorWatcher>();
+
+  /**
+   * Follows the breakers of this monitor: `added` is called at once for every breaker registered
+   * now, then for each one registered later; `removed` for each one unregistered. Returns the
+   * function that stops it. Exporters use it to cover breakers made after they start.
+   *
+   * A watcher that throws from the `added` calls made here throws from `watch`; later, its errors
+   * go to `console.error` (they must not break `register`, which a breaker's constructor calls).
+   *
+   * @example
+   * ```ts
+   * const stop = monitor.watch({
+   *   added: (breaker) => breaker.addListener(logger),
+   *   removed: (breaker) => breaker.removeListener(logger),
+   * });
+   * ```
+   */
+  watch(watcher: MonitorWatcher): () => void {
+    if (
+      typeof watcher !== "object" ||
+      (watcher as unknown) === null ||
+      (watcher.added !== undefined && typeof watcher.added !== "function") ||
+      (watcher.removed !== undefined && typeof watcher.removed !== "function")
+    ) {
+      throw new TypeError(
+        `monitor.watch expects { added?(breaker), removed?(breaker) }, got ${describeValue(watcher)}`,
+      );
+    }
+    const entry: MonitorWatcher = { ...watcher };
+    for (const breaker of this.#breakers.values()) entry.added?.(breaker);
+    this.#watchers.add(entry);
+    return () => {
+      this.#watchers.delete(entry);
+    };
+  }
+
+  #tell(event: "added" | "removed", breaker: CircuitBreaker): void {
+    for (const watcher of this.#watchers) {
+      try {
+        watcher[event]?.(breaker);
+      } catch (error) {
+        console.error(`aiobreaker: a monitor watcher's ${event} failed`, error);
+      }
+    }
+  }
 
   /**
    * Adds a breaker; it must be a {@link CircuitBreaker} with a name no other breaker here has.
@@ -39,6 +85,7 @@ export class CircuitBreakerMonitor {
       );
     }
     this.#breakers.set(name, breaker);
+    this.#tell("added", breaker);
   }
 
   /**
@@ -49,7 +96,9 @@ export class CircuitBreakerMonitor {
     assertBreaker("unregister", breaker);
     const name = breaker.name;
     if (name === undefined || this.#breakers.get(name) !== breaker) return false;
-    return this.#breakers.delete(name);
+    this.#breakers.delete(name);
+    this.#tell("removed", breaker);
+    return true;
   }
 
   /** The breaker registered under `name`, or `undefined`. */
@@ -85,7 +134,10 @@ export class CircuitBreakerMonitor {
     return true;
   }
 
-  /** Every breaker as plain JSON (each one's `toJSON()`). */
+  /**
+   * Every breaker as plain JSON (each one's `toJSON()`: state, mode, counters, times, window,
+   * metrics, `stats`, and `nextCallIsTrial` for an open breaker whose `retryAt` has passed).
+   */
   snapshot(): CircuitBreakerSnapshot[] {
     return this.getCircuits().map((breaker) => breaker.toJSON());
   }
@@ -99,4 +151,12 @@ function assertBreaker(method: string, value: unknown): asserts value is Circuit
   if (!(value instanceof CircuitBreaker)) {
     throw new TypeError(`monitor.${method} expects a CircuitBreaker, got ${describeValue(value)}`);
   }
+}
+
+/** What {@link CircuitBreakerMonitor.watch} calls. */
+export interface MonitorWatcher {
+  /** A breaker is in the monitor: registered before `watch` was called, or since. */
+  added?(breaker: CircuitBreaker): void;
+  /** A breaker left the monitor. */
+  removed?(breaker: CircuitBreaker): void;
 }

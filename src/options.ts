@@ -6,29 +6,53 @@ import type { CircuitBreakerListenerHooks, ListenerHook } from "./listener.js";
 import type { CircuitBreakerMonitor } from "./monitor.js";
 import type { RetryAfterExtractor } from "./retry-after-header.js";
 import type { CircuitBreakerSnapshot } from "./snapshot.js";
+import { isCircuitBreakerMode } from "./mode.js";
 import { isCircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { assertFunction } from "./validate.js";
 import type { WindowSpec } from "./outcome-window.js";
 
 /**
- * Where listener errors go: the error, unwrapped, and the hook. Also `"exclude"` for an exclusion
- * predicate that threw, and `"resetTimeout"` / `"retryAfterFrom"` for those options' functions
- * when they throw or return something that is not a duration; `"callSync"` for the rejection of a
- * promise that `callSync` refused (the caller got a `TypeError`); `"storage"` for a storage whose
- * `subscribe` (or the function it returned) failed. The handler may be async; if it
- * throws or rejects, both errors go to `console.error`, the one place left that loses neither.
+ * Where a reported error came from: a listener hook, or `"exclude"` (an exclusion predicate that
+ * threw or answered with a promise), `"isFailureResult"` (the result predicate, likewise),
+ * `"resetTimeout"` / `"retryAfterFrom"` (those options' functions, when they throw or return
+ * something that is not a duration), `"callSync"` (the rejection of a promise that `callSync`
+ * refused), `"storage"` (a storage method that threw, or a subscription that failed).
  */
-export type ListenerErrorHandler = (
-  error: unknown,
-  hook: ListenerHook | "exclude" | "resetTimeout" | "retryAfterFrom" | "callSync" | "storage",
-) => unknown;
+export type ErrorSource =
+  | ListenerHook
+  | "exclude"
+  | "isFailureResult"
+  | "resetTimeout"
+  | "retryAfterFrom"
+  | "callSync"
+  | "storage";
+
+/**
+ * Where errors that must not reach a caller go: the error, unwrapped, and its source. The handler
+ * may be async; if it throws or rejects, both errors go to `console.error`, the one place left
+ * that loses neither.
+ */
+export type ListenerErrorHandler = (error: unknown, source: ErrorSource) => unknown;
 
 /**
  * Runs in place of a call that was rejected or failed; its result (or its error) is what the
- * caller gets. `error` is what the caller would have got.
+ * caller gets. `error` is what the caller would have got; `args` are the call's arguments (a
+ * breaker's fallback serves every function it guards, so they are `unknown` here: `protect` and
+ * `execute` take fallbacks typed from the function).
  */
-export type Fallback = (error: unknown, ...args: never[]) => unknown;
+export type Fallback = (error: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Judges a value the guarded function returned: `true` counts the call as a failure (the caller
+ * still gets the value). Must answer synchronously.
+ *
+ * @example
+ * ```ts
+ * const isServerError = (result: unknown) => result instanceof Response && result.status >= 500;
+ * ```
+ */
+export type FailureResultPredicate = (result: unknown) => boolean;
 
 /** Options that `reconfigure` can change on a live breaker. */
 export interface ReconfigurableOptions {
@@ -65,6 +89,11 @@ export interface ReconfigurableOptions {
   maxConcurrentCalls?: number | undefined;
   /** Runs instead of a rejected or failed call (see the README for exactly which). */
   fallback?: Fallback | undefined;
+  /**
+   * Counts a returned value as a failure when it answers `true` (a `Response` with status >= 500,
+   * say); the caller still gets the value, and the fallback does not run for it.
+   */
+  isFailureResult?: FailureResultPredicate | undefined;
   /** Reads how long a failure asks the breaker to stay open (e.g. {@link retryAfterFromError}). */
   retryAfterFrom?: RetryAfterExtractor | undefined;
   /** The longest open time a `retryAfterFrom` value may ask for, ms. Default 300 000. */
@@ -74,27 +103,27 @@ export interface ReconfigurableOptions {
 /** Options of {@link CircuitBreaker}; every one is optional. */
 export interface CircuitBreakerOptions extends ReconfigurableOptions {
   /** Errors that are not failures: error classes (subclasses match) or predicates. */
-  exclude?: Iterable<ExcludedException>;
+  exclude?: Iterable<ExcludedException> | undefined;
   /** Listeners, called synchronously in this order. */
-  listeners?: Iterable<CircuitBreakerListenerHooks>;
+  listeners?: Iterable<CircuitBreakerListenerHooks> | undefined;
   /** Where the state lives; default a new {@link CircuitMemoryStorage}. */
-  storage?: CircuitBreakerStorage;
+  storage?: CircuitBreakerStorage | undefined;
   /** The breaker's name, used in errors and required by a monitor. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Time source, epoch ms. Default `Date.now()`. Asked once at construction: `now()` must return
    * a finite number.
    */
-  clock?: Clock;
-  /** Receives listener errors; default `console.error`. */
-  onListenerError?: ListenerErrorHandler;
+  clock?: Clock | undefined;
+  /** Receives the errors that must not reach a caller (see {@link ErrorSource}); default `console.error`. */
+  onListenerError?: ListenerErrorHandler | undefined;
   /**
    * A monitor to register the breaker in (it then needs a name): a {@link CircuitBreakerMonitor}
    * or any object with `register` and `unregister` methods.
    */
-  monitor?: CircuitBreakerMonitor;
+  monitor?: CircuitBreakerMonitor | undefined;
   /** A state saved with `toJSON()` to start from (restarts, serverless). */
-  initialState?: CircuitBreakerSnapshot;
+  initialState?: CircuitBreakerSnapshot | undefined;
 }
 
 /** The option names `reconfigure` accepts. */
@@ -114,6 +143,7 @@ export const reconfigurable: ReadonlySet<string> = new Set([
   "halfOpenQueueSize",
   "maxConcurrentCalls",
   "fallback",
+  "isFailureResult",
   "retryAfterFrom",
   "maxRetryAfter",
 ]);
@@ -130,7 +160,11 @@ const known: ReadonlySet<string> = new Set([
   "initialState",
 ]);
 
-/** Checks that `options` is an object whose keys are all in `allowed`. */
+/**
+ * Checks that `options` is an object whose keys are all in `allowed`, none of them `null`:
+ * `undefined` (or leaving an option out) means its default, and `null` means nothing, rather than
+ * meaning "default" for some options and "none" for others.
+ */
 export function assertOptionNames(
   options: unknown,
   allowed: ReadonlySet<string>,
@@ -143,6 +177,11 @@ export function assertOptionNames(
     if (!allowed.has(key)) {
       throw new TypeError(
         `unknown option ${JSON.stringify(key)}; ${what} takes: ${[...allowed].join(", ")}`,
+      );
+    }
+    if ((options as Record<string, unknown>)[key] === null) {
+      throw new TypeError(
+        `${what}: ${key} must not be null; leave it out or pass undefined for the default`,
       );
     }
   }
@@ -211,10 +250,11 @@ function assertClock(clock: unknown): asserts clock is Clock {
 
 /** The methods of {@link CircuitBreakerStorage}: a breaker calls each of them. */
 const storageMethods = [
-  "incrementFailCounter",
+  "recordFailure",
   "resetFailCounter",
-  "incrementSuccessCounter",
+  "recordTrialSuccess",
   "setState",
+  "setMode",
   "restore",
   "acquireTrial",
   "releaseTrial",
@@ -233,16 +273,24 @@ function assertStorage(storage: unknown): asserts storage is CircuitBreakerStora
       );
     }
   }
-  const subscribe = (storage as Partial<CircuitBreakerStorage>).subscribe;
-  if (subscribe !== undefined && typeof subscribe !== "function") {
-    throw new TypeError(
-      `storage.subscribe must be a function when present, got ${describeValue(subscribe)}`,
-    );
+  for (const method of ["subscribe", "shareWindow", "close"] as const) {
+    const value = (storage as Partial<CircuitBreakerStorage>)[method];
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(
+        `storage.${method} must be a function when present, got ${describeValue(value)}`,
+      );
+    }
   }
   const state = (storage as Partial<CircuitBreakerStorage>).state;
   if (!isCircuitBreakerState(state)) {
     throw new TypeError(
       `storage.state must be "closed", "open" or "half-open", got ${describeValue(state)}`,
+    );
+  }
+  const mode = (storage as Partial<CircuitBreakerStorage>).mode;
+  if (!isCircuitBreakerMode(mode)) {
+    throw new TypeError(
+      `storage.mode must be "enabled", "disabled" or "forced-open", got ${describeValue(mode)}`,
     );
   }
 }

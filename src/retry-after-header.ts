@@ -77,7 +77,9 @@ function utc(
 
 /**
  * The default extractor. In order: `error.retryAfter` when a finite number >= 0 (taken as ms);
- * then a `Retry-After` header on `error.headers`, `error.response.headers` or `error.res.headers`,
+ * then a `Retry-After` header on `error.headers`, `error.response.headers`, `error.res.headers` or
+ * `error.result.headers` (a {@link FailedResultError}'s result: a 429 or 503 `Response` that
+ * `isFailureResult` judged a failure),
  * each either `Headers`-like (with `get`) or a plain object with a `retry-after` / `Retry-After`
  * key, parsed with {@link parseRetryAfter}. The first usable value wins. Never throws: a getter
  * that throws just makes that place say nothing.
@@ -95,7 +97,7 @@ export const retryAfterFromError: RetryAfterExtractor = (error, now) => {
   } catch {
     // A throwing getter tells us nothing; try the headers.
   }
-  for (const holder of [error, "response", "res"] as const) {
+  for (const holder of [error, "response", "res", "result"] as const) {
     try {
       const owner = typeof holder === "string" ? error[holder] : holder;
       if (!isObject(owner)) continue;

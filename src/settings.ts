@@ -1,8 +1,14 @@
 import type { ResetTimeoutFunction } from "./exponential-backoff.js";
 import { describeValue } from "./describe.js";
-import type { Fallback, ReconfigurableOptions } from "./options.js";
+import type { Fallback, FailureResultPredicate, ReconfigurableOptions } from "./options.js";
 import type { RetryAfterExtractor } from "./retry-after-header.js";
-import { assertBoolean, assertDuration, assertFunction, assertInteger } from "./validate.js";
+import {
+  assertBoolean,
+  assertDuration,
+  assertFunction,
+  assertInteger,
+  assertPredicate,
+} from "./validate.js";
 import type { WindowSpec } from "./outcome-window.js";
 
 /**
@@ -28,9 +34,10 @@ export interface Settings {
   readonly halfOpenQueueSize: number;
   readonly maxConcurrentCalls: number | undefined;
   readonly fallback: Fallback | undefined;
+  readonly isFailureResult: FailureResultPredicate | undefined;
   readonly retryAfterFrom: RetryAfterExtractor | undefined;
   readonly maxRetryAfter: number;
-  /** Whether closed-state calls need per-call control (timers, start times, slots, fallbacks). */
+  /** Whether closed-state calls need per-call control (timers, start times, slots, fallbacks, results judged). */
   readonly controlled: boolean;
 }
 
@@ -93,6 +100,8 @@ export function resolveSettings(given: ReconfigurableOptions): Settings {
   if (maxConcurrentCalls !== undefined) assertInteger("maxConcurrentCalls", maxConcurrentCalls, 1);
   const fallback = given.fallback;
   if (fallback !== undefined) assertFunction("fallback", fallback);
+  const isFailureResult = given.isFailureResult;
+  if (isFailureResult !== undefined) assertPredicate("isFailureResult", isFailureResult);
   const retryAfterFrom = given.retryAfterFrom;
   if (retryAfterFrom !== undefined) assertFunction("retryAfterFrom", retryAfterFrom);
   const maxRetryAfter = given.maxRetryAfter ?? 300_000;
@@ -114,13 +123,15 @@ export function resolveSettings(given: ReconfigurableOptions): Settings {
     halfOpenQueueSize,
     maxConcurrentCalls,
     fallback,
+    isFailureResult,
     retryAfterFrom,
     maxRetryAfter,
     controlled:
       callTimeout !== undefined ||
       slowCallDuration !== undefined ||
       maxConcurrentCalls !== undefined ||
-      fallback !== undefined,
+      fallback !== undefined ||
+      isFailureResult !== undefined,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { CircuitBreakerStats } from "./call-stats.js";
 import { describeValue } from "./describe.js";
 import { isCircuitBreakerMode, CircuitBreakerMode } from "./mode.js";
 import { CircuitBreakerState, isCircuitBreakerState } from "./state.js";
@@ -39,6 +40,13 @@ export interface CircuitBreakerSnapshot {
   readonly window?: WindowSnapshot | undefined;
   /** What the window holds; informational, ignored on restore. */
   readonly metrics?: CircuitBreakerMetrics | undefined;
+  /**
+   * Open with `retryAt` passed: the next call will be a trial. The state stays `"open"` until that
+   * call comes (the breaker moves lazily, holding no timer). Informational, ignored on restore.
+   */
+  readonly nextCallIsTrial?: boolean | undefined;
+  /** The breaker's call counts since it was created; informational, ignored on restore. */
+  readonly stats?: CircuitBreakerStats | undefined;
 }
 
 /** A checked snapshot, ready for a storage's `restore`. */

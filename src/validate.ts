@@ -48,3 +48,20 @@ export function assertBoolean(option: string, value: unknown): asserts value is 
     throw new TypeError(`${option} must be a boolean, got ${describeValue(value)}`);
   }
 }
+
+/**
+ * Throws unless `value` is a function that can answer synchronously: an `async` function answers
+ * with a promise, which is truthy, so as a predicate it would say yes to everything.
+ */
+export function assertPredicate(
+  option: string,
+  value: unknown,
+): asserts value is (...args: never[]) => unknown {
+  assertFunction(option, value);
+  const tag = Object.prototype.toString.call(value);
+  if (tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]") {
+    throw new TypeError(
+      `${option} must answer synchronously, got the async function ${describeValue(value)}`,
+    );
+  }
+}

@@ -9,10 +9,10 @@ import { ChangeNotifier } from "./wait.js";
  * `waitUntilRetry`, a forced opening's end).
  *
  * Made on first use: an idle breaker carries none of it. The breaker wakes them at its own
- * changes. Over a storage that announces changes
- * (`subscribe`), the room also listens to the storage, but only while someone waits: changes
- * another breaker or process makes then wake them too, and an idle breaker is never held by its
- * storage.
+ * changes. Over a storage that announces changes (`subscribe`), the room also listens to the
+ * storage, but only while someone waits (or the breaker has listeners that hear changes):
+ * changes another breaker or process makes then wake them too, and an idle breaker without such
+ * listeners is never held by its storage.
  */
 export class WaitingRoom {
   /** Trial slots held by woken queue waiters until they retry. */
@@ -24,6 +24,7 @@ export class WaitingRoom {
   readonly #onStorageError: (error: unknown) => void;
   #unsubscribe: (() => void) | undefined;
   #deliveryDue = false;
+  #watching = false;
   readonly #leave = (): void => {
     this.#releaseStorage();
   };
@@ -91,6 +92,22 @@ export class WaitingRoom {
     this.#releaseStorage();
   }
 
+  /** Change waiters retry (a pending trial slot may have been answered); nobody is dequeued. */
+  notifyChanges(): void {
+    this.#changes?.notify();
+    this.#releaseStorage();
+  }
+
+  /**
+   * Keeps the storage subscription while `on`, waiters or not: for listeners that hear changes,
+   * so that they hear other breakers' and processes' changes when they happen.
+   */
+  watch(on: boolean): void {
+    this.#watching = on;
+    if (on) this.#listenToStorage();
+    else this.#releaseStorage();
+  }
+
   /** Subscribes to the storage's changes, for a waiter about to be added. */
   #listenToStorage(): void {
     if (this.#unsubscribe !== undefined) return;
@@ -126,6 +143,6 @@ export class WaitingRoom {
   }
 
   #waiters(): number {
-    return (this.#queue?.length ?? 0) + (this.#changes?.size ?? 0);
+    return (this.#queue?.length ?? 0) + (this.#changes?.size ?? 0) + (this.#watching ? 1 : 0);
   }
 }

@@ -12,9 +12,42 @@ const make = (options: unknown) => () => new CircuitBreaker(options as CircuitBr
 const restore = (snapshot: unknown, options: CircuitBreakerOptions = {}) =>
   make({ clock: { now: () => 1_000 }, ...options, initialState: snapshot });
 
+describe("null", () => {
+  it.each([
+    "storage",
+    "monitor",
+    "name",
+    "clock",
+    "exclude",
+    "listeners",
+    "onListenerError",
+    "initialState",
+    "failMax",
+    "resetTimeout",
+    "window",
+    "callTimeout",
+    "fallback",
+    "isFailureResult",
+  ])("is refused for %s, at construction and by reconfigure, naming it", (option) => {
+    expect(make({ [option]: null })).toThrow(
+      new TypeError(
+        `options: ${option} must not be null; leave it out or pass undefined for the default`,
+      ),
+    );
+    if (option === "failMax" || option === "fallback" || option === "isFailureResult") {
+      expect(() => {
+        new CircuitBreaker().reconfigure({ [option]: null });
+      }).toThrow(
+        new TypeError(
+          `reconfigure: ${option} must not be null; leave it out or pass undefined for the default`,
+        ),
+      );
+    }
+  });
+});
+
 describe("storage", () => {
   it.each([
-    [null, "null"],
     [5, "5"],
     ["memory", '"memory"'],
   ])("refuses %s, naming it", (storage, shown) => {
@@ -27,10 +60,12 @@ describe("storage", () => {
     const real = new CircuitMemoryStorage();
     const partial = {
       state: "closed",
-      setState: () => undefined,
-      incrementFailCounter: () => 1,
+      mode: "enabled",
+      setState: () => true,
+      setMode: () => undefined,
+      recordFailure: () => ({ failCounter: 1, tripped: false }),
       resetFailCounter: () => undefined,
-      incrementSuccessCounter: () => 1,
+      recordTrialSuccess: () => ({ successCounter: 1, closed: false }),
       acquireTrial: () => true,
       releaseTrial: () => undefined,
     };
@@ -48,7 +83,6 @@ describe("monitor option", () => {
   it.each([
     [42, "42"],
     [{}, "an object"],
-    [null, "null"],
     [{ register: () => undefined }, "an object"],
   ])("refuses %o at construction, naming it", (monitor, shown) => {
     expect(make({ name: "a", monitor })).toThrow(

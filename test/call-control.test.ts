@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   CallTimeoutError,
-  type CallOptions,
   CircuitBreaker,
   CircuitBreakerError,
   ConcurrencyLimitError,
@@ -65,7 +64,7 @@ describe("callTimeout", () => {
   it("fails a call that runs past the timeout with CallTimeoutError, counted as a failure", async () => {
     const { breaker, log } = setup({ name: "svc", callTimeout: 100, failMax: 2 });
     const { fn, calls } = manual();
-    const pending = outcome(breaker.call(fn, "a", { signal: undefined }));
+    const pending = outcome(breaker.execute(({ signal }) => fn("a", { signal })));
     await vi.advanceTimersByTimeAsync(99);
     expect(log).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
@@ -88,9 +87,9 @@ describe("callTimeout", () => {
   it("aborts only the call that timed out, never another", async () => {
     const { breaker } = setup({ callTimeout: 100, failMax: 10 });
     const { fn, calls } = manual();
-    const first = outcome(breaker.call(fn, "a", { signal: undefined }));
+    const first = outcome(breaker.execute(({ signal }) => fn("a", { signal })));
     await vi.advanceTimersByTimeAsync(50);
-    const second = outcome(breaker.call(fn, "b", { signal: undefined }));
+    const second = outcome(breaker.execute(({ signal }) => fn("b", { signal })));
     await vi.advanceTimersByTimeAsync(50);
     expect(await first).toBeInstanceOf(CallTimeoutError);
     expect(calls[0]?.signal?.aborted).toBe(true);
@@ -100,18 +99,44 @@ describe("callTimeout", () => {
     expect(breaker.failCounter).toBe(0);
   });
 
-  it("passes the caller's other options through and leaves arguments alone without options", async () => {
+  it("passes call()'s arguments through untouched, an object with a signal key too", async () => {
     const { breaker } = setup({ callTimeout: 100 });
     const seen: unknown[][] = [];
-    const fn = (...args: unknown[]) => {
+    const kill = (...args: unknown[]) => {
       seen.push(args);
-      return "ok";
+      return "killed";
     };
-    await breaker.call(fn, "x", { method: "POST", signal: undefined });
-    await breaker.call(fn, "y", 2);
-    expect(seen[0]?.[1]).toMatchObject({ method: "POST" });
-    expect((seen[0]?.[1] as { signal: unknown }).signal).toBeInstanceOf(AbortSignal);
-    expect(seen[1]).toEqual(["y", 2]);
+    const options = { pid: 123, signal: "SIGTERM" };
+    expect(await breaker.call(kill, options)).toBe("killed");
+    expect(await breaker.call(kill, "y", { signal: undefined })).toBe("killed");
+    expect(seen[0]?.[0]).toBe(options);
+    expect(seen[1]).toEqual(["y", { signal: undefined }]);
+  });
+
+  it("gives protect(fn, { signal: 'last' }) the call's signal in its last parameter", async () => {
+    const { breaker } = setup({ callTimeout: 100 });
+    const { fn, calls } = manual();
+    const guarded = breaker.protect((id: string, signal: AbortSignal) => fn(id, { signal }), {
+      signal: "last",
+    });
+    const caller = new AbortController();
+    const timedOut = outcome(guarded("a"));
+    const aborted = outcome(guarded("b", caller.signal));
+    expect(calls.map((call) => call.signal)).toEqual([
+      expect.any(AbortSignal),
+      expect.any(AbortSignal),
+    ]);
+    // Under callTimeout each call has a signal of its own, never the caller's itself.
+    expect(calls[1]?.signal).not.toBe(caller.signal);
+    caller.abort(new Error("user left"));
+    expect(await aborted).toEqual(new Error("user left"));
+    expect(calls[1]?.signal?.reason).toEqual(new Error("user left"));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await timedOut).toBeInstanceOf(CallTimeoutError);
+    expect(calls[0]?.signal?.reason).toBeInstanceOf(CallTimeoutError);
+    expect(await outcome(guarded("c", "nope" as unknown as AbortSignal))).toEqual(
+      new TypeError('argument 2 (the signal) must be an AbortSignal or undefined, got "nope"'),
+    );
   });
 
   it("times out a call without options too, and holds no referenced timer once it settles", async () => {
@@ -144,7 +169,9 @@ describe("caller cancellation", () => {
     const { breaker, log } = setup({ failMax: 1 });
     const { fn, calls } = manual();
     const controller = new AbortController();
-    const pending = outcome(breaker.call(fn, "a", { signal: controller.signal }));
+    const pending = outcome(
+      breaker.execute(({ signal }) => fn("a", { signal }), { signal: controller.signal }),
+    );
     controller.abort(new Error("user left"));
     expect(await pending).toEqual(new Error("user left"));
     expect(calls[0]?.signal).toBe(controller.signal);
@@ -160,7 +187,9 @@ describe("caller cancellation", () => {
     time.now += 10;
     const { fn } = manual();
     const controller = new AbortController();
-    const trial = outcome(breaker.call(fn, "a", { signal: controller.signal }));
+    const trial = outcome(
+      breaker.execute(({ signal }) => fn("a", { signal }), { signal: controller.signal }),
+    );
     expect(breaker.state).toBe("half-open");
     expect(await outcome(breaker.call(() => "second"))).toBeInstanceOf(CircuitBreakerError);
     controller.abort();
@@ -171,14 +200,22 @@ describe("caller cancellation", () => {
 
   it("never starts a call whose signal is already aborted, and rejects a bad signal", async () => {
     const { breaker, log } = setup();
-    const fn = vi.fn((_options: CallOptions) => "ran");
+    const fn = vi.fn(() => "ran");
     expect(
-      await outcome(breaker.call(fn, { signal: AbortSignal.abort(new Error("early")) })),
+      await outcome(breaker.execute(fn, { signal: AbortSignal.abort(new Error("early")) })),
     ).toEqual(new Error("early"));
-    const bad = await outcome(breaker.call(fn, { signal: "nope" as unknown as AbortSignal }));
-    expect((bad as Error).message).toBe('call options: signal must be an AbortSignal, got "nope"');
+    const bad = await outcome(breaker.execute(fn, { signal: "nope" as unknown as AbortSignal }));
+    expect((bad as Error).message).toBe(
+      'execute options: signal must be an AbortSignal or undefined, got "nope"',
+    );
+    const nullSignal = await outcome(breaker.execute(fn, { signal: null as unknown as undefined }));
+    expect((nullSignal as Error).message).toBe(
+      "execute options: signal must not be null; leave it out or pass undefined for the default",
+    );
     expect(fn).not.toHaveBeenCalled();
     expect(log).toEqual([]);
+    // Each call is counted once, as neutral: it ended before it began.
+    expect(breaker.stats).toMatchObject({ calls: 1, neutral: 1 });
   });
 });
 
@@ -326,9 +363,7 @@ describe("half-open control", () => {
     const { fn, calls } = manual();
     const trial = outcome(breaker.call(fn, "t"));
     const controller = new AbortController();
-    const leaving = outcome(
-      breaker.call((_o: CallOptions) => "never", { signal: controller.signal }),
-    );
+    const leaving = outcome(breaker.execute(() => "never", { signal: controller.signal }));
     const waiting = outcome(breaker.call(() => "never"));
     controller.abort(new Error("gone"));
     expect(await leaving).toEqual(new Error("gone"));

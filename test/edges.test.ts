@@ -116,11 +116,11 @@ describe("the listener base class", () => {
     const breaker = new CircuitBreaker({ listeners: [base] });
     const hooks = [
       base.beforeCall(breaker, () => undefined, []),
-      base.success(breaker),
-      base.failure(breaker, new Error("x")),
+      base.success(breaker, { duration: 1, outcome: "success" }),
+      base.failure(breaker, new Error("x"), { duration: 1, outcome: "failure" }),
       base.stateChange(breaker, "closed", "open"),
       base.rejected(breaker, new Error("x")),
-      base.timeout(breaker, new Error("x")),
+      base.timeout(breaker, new Error("x"), { duration: 1, outcome: "timeout" }),
       base.neutral(breaker, "aborted"),
       base.slow(breaker, 5),
       base.modeChange(breaker, "enabled", "disabled"),

@@ -211,13 +211,24 @@ describe("callSync given a promise", () => {
   });
 });
 
-describe("call options", () => {
+describe("execute options", () => {
   it("refuse a signal-like object without removeEventListener", async () => {
     const breaker = new CircuitBreaker({ callTimeout: 1_000 });
     const signal = { aborted: false, addEventListener: () => undefined };
-    await expect(breaker.call((_options: { signal: unknown }) => 1, { signal })).rejects.toThrow(
-      "signal must be an AbortSignal",
-    );
+    await expect(
+      breaker.execute(() => 1, { signal: signal as unknown as AbortSignal }),
+    ).rejects.toThrow("execute options: signal must be an AbortSignal or undefined, got an object");
     expect(breaker.inFlight).toBe(0);
+  });
+
+  it("refuse a signal whose properties cannot be read, without throwing", async () => {
+    const breaker = new CircuitBreaker();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    await expect(
+      breaker.execute(() => 1, { signal: proxy as unknown as AbortSignal }),
+    ).rejects.toThrow(
+      "execute options: signal must be an AbortSignal or undefined, got a value that cannot be inspected (object)",
+    );
   });
 });

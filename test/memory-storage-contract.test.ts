@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CircuitMemoryStorage } from "../src/index.js";
-import { runStorageContract } from "./storage-contract.js";
+import { manual, runStorageContract } from "./storage-contract.js";
 
 runStorageContract(
   "CircuitMemoryStorage",
@@ -22,10 +22,10 @@ describe("CircuitMemoryStorage.subscribe", () => {
     };
     const endFirst = storage.subscribe(listener);
     storage.subscribe(listener);
-    storage.setState("open", 1);
+    storage.setState("open", 1, undefined, manual(storage));
     expect(heard).toBe(2);
     endFirst();
-    storage.setState("closed", undefined);
+    storage.setState("closed", undefined, undefined, manual(storage));
     expect(heard).toBe(3);
   });
 });

@@ -14,11 +14,16 @@ import {
   CircuitBreaker,
   CircuitBreakerError,
   CircuitMemoryStorage,
+  type CircuitBreakerMode,
   type CircuitBreakerState,
+  type FailureOutcome,
+  type FailureRecord,
+  type StateChange,
   type StoredCircuitState,
+  type TrialOutcome,
 } from "../src/index.js";
 
-/** Counts live subscriptions and the changes it announces (state, restore, a trial given back). */
+/** Counts live subscriptions and the changes it announces (state, mode, restore, a trial given back). */
 class CountingStorage extends CircuitMemoryStorage {
   live = 0;
   changes = 0;
@@ -34,9 +39,31 @@ class CountingStorage extends CircuitMemoryStorage {
     };
   }
 
-  override setState(state: CircuitBreakerState, openedAt: number | undefined, duration?: number) {
+  override setState(
+    state: CircuitBreakerState,
+    openedAt: number | undefined,
+    duration: number | undefined,
+    change: StateChange,
+  ): boolean {
+    const applied = super.setState(state, openedAt, duration, change);
+    if (applied) this.changes++;
+    return applied;
+  }
+
+  override setMode(mode: CircuitBreakerMode): void {
     this.changes++;
-    super.setState(state, openedAt, duration);
+    super.setMode(mode);
+  }
+
+  override recordFailure(failure: FailureRecord): FailureOutcome {
+    const outcome = super.recordFailure(failure);
+    if (outcome.tripped) this.changes++;
+    return outcome;
+  }
+
+  override recordTrialSuccess(generation: number, successThreshold: number): TrialOutcome {
+    if (generation === this.generation && this.state === "half-open") this.changes++;
+    return super.recordTrialSuccess(generation, successThreshold);
   }
 
   override restore(stored: StoredCircuitState): void {
@@ -239,7 +266,7 @@ async function runModel(config: Setup, steps: Step[], unhandled: unknown[]) {
     let promise: Promise<number>;
     try {
       const b = tracked.breaker;
-      promise = controller ? b.call(fn, { signal: controller.signal }) : b.call(fn);
+      promise = controller ? b.execute(() => fn(), { signal: controller.signal }) : b.call(fn);
     } catch (error) {
       call.settled = true;
       return void problems.push(`call() threw synchronously: ${String(error)}`);
@@ -322,6 +349,10 @@ async function runModel(config: Setup, steps: Step[], unhandled: unknown[]) {
   pick(0).breaker.open();
   await flush();
   expect(waiters.filter((w) => !w.resolved).length, "waiters never woken").toBe(0);
+  // Breakers whose listeners hear changes stay subscribed, to hear the others' as they come;
+  // nobody else does, and those subscriptions end with the listeners.
+  expect(storage.live, "storage subscriptions beside the listening breakers").toBe(all.length);
+  for (const { breaker: b } of all) for (const listener of b.listeners) b.removeListener(listener);
   expect(storage.live, "storage subscriptions left").toBe(0);
   check("end", true);
 }

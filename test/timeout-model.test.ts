@@ -10,7 +10,7 @@ interface PlannedCall {
   /** Fake ms the work takes; never within 1 ms of the timeout, where the order is a tie. */
   readonly duration: number;
   readonly fails: boolean;
-  /** Whether the caller passes `{ signal }` (the full controlled path) or nothing (the lean one). */
+  /** Whether the call goes through `execute` (the full controlled path) or `call` (the lean one). */
   readonly withOptions: boolean;
 }
 
@@ -67,7 +67,7 @@ describe("callTimeout against a model, over random interleavings", () => {
             });
           };
           const pending = call.withOptions
-            ? breaker.call(work, { signal: undefined })
+            ? breaker.execute(({ signal }) => work({ signal }))
             : breaker.call(() => work());
           outcomes.push(
             pending.then(

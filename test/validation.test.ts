@@ -28,7 +28,7 @@ describe("bad options name the option and the value", () => {
     ["name", "", /name must be a non-empty string, got ""/],
     ["clock", {}, /clock must be an object with a now\(\) method/],
     ["exclude", 5, /exclude must be an array, got 5/],
-    ["listeners", null, /listeners must be an array, got null/],
+    ["listeners", 5, /listeners must be an array, got 5/],
     ["storage", {}, /storage must implement CircuitBreakerStorage/],
   ])("%s = %s", (option, value, message) => {
     expect(make({ [option]: value })).toThrow(message);

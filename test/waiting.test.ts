@@ -269,26 +269,28 @@ describe("breakers sharing one storage: every free slot and every reset reaches 
     expect([b1.state, storage.live]).toEqual(["closed", 0]);
   });
 
-  it("a rejection while forced open records the changes already made: its wait does not resolve at once", async () => {
+  it("a rejection while forced open waits for the release, made by another breaker over the storage", async () => {
     const storage = new CountingStorage();
     const b1 = new CircuitBreaker({ storage });
     const b2 = new CircuitBreaker({ storage });
     b1.forceOpen();
-    b2.close();
     let refused: unknown;
     try {
-      b1.callSync(() => 1);
+      b2.callSync(() => 1);
     } catch (error) {
       refused = error;
     }
     if (!(refused instanceof CircuitBreakerError)) throw new Error("expected a rejection");
+    expect(refused.message).toBe("Circuit breaker is forced open");
     const wait = refused.waitUntilRetry();
     expect(await status(wait)).toBe("pending");
     b1.enable();
     expect(await status(wait)).toBe("resolved");
+    // Released into the opening forceOpen() made, for as long as a trip's.
+    expect([b2.mode, b2.state]).toEqual(["enabled", "open"]);
   });
 
-  it("a forced-open breaker's listeners hear nothing of the storage's moves, then the real change on release", async () => {
+  it("listeners of every breaker over the storage hear a forced opening and its release, in order", async () => {
     const storage = new CircuitMemoryStorage();
     const changes: string[] = [];
     const b1 = new CircuitBreaker({
@@ -298,34 +300,48 @@ describe("breakers sharing one storage: every free slot and every reset reaches 
           stateChange: (_breaker, from: CircuitBreakerState, to: CircuitBreakerState) => {
             changes.push(`${from}->${to}`);
           },
+          modeChange: (_breaker, from, to) => {
+            changes.push(`mode:${from}->${to}`);
+          },
         },
       ],
     });
     const b2 = new CircuitBreaker({ storage });
-    b1.forceOpen();
-    b2.halfOpen();
+    b2.forceOpen();
+    await drain();
+    expect(changes).toEqual(["mode:enabled->forced-open", "closed->open"]);
     await expect(b1.call(() => 1)).rejects.toBeInstanceOf(CircuitBreakerError);
-    b2.close();
-    await expect(b1.call(() => 1)).rejects.toBeInstanceOf(CircuitBreakerError);
-    expect(changes).toEqual(["closed->open"]);
-    b1.enable();
-    expect(changes).toEqual(["closed->open", "open->closed"]);
-    expect(b1.state).toBe("closed");
+    b2.enable();
+    await drain();
+    expect(changes).toEqual([
+      "mode:enabled->forced-open",
+      "closed->open",
+      "mode:forced-open->enabled",
+    ]);
+    // Released into the opening forceOpen() made: open until its retryAt, as a trip would be.
+    expect(b1.state).toBe("open");
   });
 });
 
 describe("a forced-open breaker over a shared storage", () => {
-  it("reports open, refuses as open and snapshots consistently when another breaker closes the storage", async () => {
+  it("forces every breaker over it open; a manual close on any of them ends it for all", async () => {
     const storage = new CircuitMemoryStorage();
     const a = new CircuitBreaker({ storage });
     const b = new CircuitBreaker({ storage });
     b.forceOpen();
-    a.close();
-    expect([storage.state, b.state, b.mode]).toEqual(["closed", "open", "forced-open"]);
-    const refused = await rejection(b.call(() => 1));
+    expect([a.state, a.mode]).toEqual(["open", "forced-open"]);
+    const refused = await rejection(a.call(() => 1));
     expect(refused.state).toBe("open");
     const copy = new CircuitBreaker({ initialState: b.toJSON() });
     expect([copy.state, copy.mode]).toEqual(["open", "forced-open"]);
+    a.close();
+    expect([storage.state, storage.mode, b.state, b.mode]).toEqual([
+      "closed",
+      "enabled",
+      "closed",
+      "enabled",
+    ]);
+    expect(await b.call(() => "runs")).toBe("runs");
   });
 });
 

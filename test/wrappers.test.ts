@@ -105,32 +105,34 @@ describe("protect", () => {
     const guarded = decorate(() => Promise.reject(new Error("f")));
     await breaker.call(guarded).catch(() => undefined);
     expect(breaker.failCounter).toBe(3);
-    expect(() => decorate(() => 1, "not a context")).toThrow(/returns a decorator/);
+    expect(() =>
+      (decorate as (fn: unknown, context: unknown) => unknown)(() => 1, "not a context"),
+    ).toThrow(/returns a decorator/);
   });
 });
 
 describe("generators", () => {
-  it("sync: exhaustion is a success, values and return pass through", () => {
+  it("sync: exhaustion is a success, values and return pass through", async () => {
     const breaker = new CircuitBreaker();
     breaker.halfOpen();
     const gen = breaker.protect(function* count(n: number) {
       for (let i = 0; i < n; i++) yield i;
       return "done";
     });
-    const it = gen(2);
+    const it = await gen(2);
     expect([it.next().value, it.next().value]).toEqual([0, 1]);
     expect(breaker.state).toBe("half-open");
     expect(it.next()).toEqual({ value: "done", done: true });
     expect(breaker.state).toBe("closed");
   });
 
-  it("sync: an error while iterating is a failure and can trip", () => {
+  it("sync: an error while iterating is a failure and can trip; a refusal rejects the call", async () => {
     const breaker = new CircuitBreaker({ failMax: 1 });
     const gen = breaker.protect(function* broken() {
       yield 1;
       throw new Error("mid");
     });
-    const it = gen();
+    const it = await gen();
     it.next();
     let caught: unknown;
     try {
@@ -140,10 +142,10 @@ describe("generators", () => {
     }
     expect(caught).toBeInstanceOf(CircuitBreakerError);
     expect((caught as Error).cause).toEqual(new Error("mid"));
-    expect(() => gen()).toThrow(CircuitBreakerError);
+    await expect(gen()).rejects.toBeInstanceOf(CircuitBreakerError);
   });
 
-  it("sync: return() records neither outcome and frees the trial slot; throw() reaches the inner", () => {
+  it("sync: return() records neither outcome and frees the trial slot; throw() reaches the inner", async () => {
     const breaker = new CircuitBreaker();
     const seen: string[] = [];
     const gen = breaker.protect(function* inner() {
@@ -158,13 +160,13 @@ describe("generators", () => {
       }
     });
     breaker.halfOpen();
-    const first = gen();
+    const first = await gen();
     first.next();
-    expect(() => gen()).toThrow(CircuitBreakerError);
+    await expect(gen()).rejects.toBeInstanceOf(CircuitBreakerError);
     first.return(undefined);
     expect(seen).toEqual(["finally"]);
     expect(breaker.state).toBe("half-open");
-    const second = gen();
+    const second = await gen();
     second.next();
     expect(second.throw(new Error("in")).value).toBe(3);
     expect(seen).toEqual(["finally", "caught in"]);
@@ -180,27 +182,35 @@ describe("generators", () => {
       yield "b";
     });
     const values: string[] = [];
-    for await (const value of gen(false)) values.push(value);
+    for await (const value of await gen(false)) values.push(value);
     expect(values).toEqual(["a", "b"]);
     await expect(
       (async () => {
-        for await (const value of gen(true)) values.push(value);
+        for await (const value of await gen(true)) values.push(value);
       })(),
     ).rejects.toThrow("stream broke");
     expect(breaker.failCounter).toBe(1);
-    for await (const value of gen(true)) {
+    for await (const value of await gen(true)) {
       expect(value).toBe("a");
       break;
     }
     expect(breaker.failCounter).toBe(1);
-    await expect(gen(true).next()).resolves.toEqual({ value: "a", done: false });
+    await expect((await gen(true)).next()).resolves.toEqual({ value: "a", done: false });
+    expect(breaker.stats).toMatchObject({ successes: 1, failures: 1, neutral: 1 });
   });
 
-  it("a generator function that throws at creation is a failure", () => {
-    const breaker = new CircuitBreaker();
-    const throwing = breaker.protect(function* bad() {
+  it("a plain function that returns a generator is guarded the same way as a generator function", async () => {
+    const breaker = new CircuitBreaker({ failMax: 1 });
+    function* inner(fail: boolean) {
       yield 1;
-    });
-    expect(throwing().next().value).toBe(1);
+      if (fail) throw new Error("mid");
+    }
+    const viaArrow = breaker.protect((fail: boolean) => inner(fail));
+    expect([...(await viaArrow(false))]).toEqual([1]);
+    expect(breaker.stats.successes).toBe(1);
+    expect(breaker.stats.failures).toBe(0);
+    const failing = await breaker.call(inner, true);
+    expect(() => [...failing]).toThrow(CircuitBreakerError);
+    expect(breaker.state).toBe("open");
   });
 });
