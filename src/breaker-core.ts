@@ -4,7 +4,12 @@ import type { CircuitBreaker } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
 import type { CallHost } from "./controlled-call.js";
 import { DeadlineQueue } from "./deadline-queue.js";
-import { rejectedChannel, stateChangeChannel, type CallTraceContext } from "./diagnostics.js";
+import {
+  callChannel,
+  rejectedChannel,
+  stateChangeChannel,
+  type CallTraceContext,
+} from "./diagnostics.js";
 import { createEpoch } from "./epoch.js";
 import { ConcurrencyLimitError } from "./call-errors.js";
 import { CircuitBreakerError, createRejection, isRaisedBy } from "./errors.js";
@@ -236,7 +241,11 @@ export class BreakerCore implements CallGate, CallHost {
   /** The current epoch if a call may take the shortest path; see `CallGate`. */
   plainEpoch(): Epoch | undefined {
     const epoch = this.epoch;
-    return epoch.plain && epoch.generation === this.storage.generation ? epoch : undefined;
+    return epoch.plain &&
+      epoch.generation === this.storage.generation &&
+      !callChannel.hasSubscribers
+      ? epoch
+      : undefined;
   }
 
   run(
@@ -440,9 +449,18 @@ export class BreakerCore implements CallGate, CallHost {
       reason = rateVerdict(this.settings, window);
       if (reason === undefined) return error;
     }
-    const cause: StateChangeCause = closed ? "trip" : "reopen";
-    if (!this.trip(failure.now, error, cause, epoch.generation)) return error;
-    return this.#tripped(error, reason);
+    if (closed) {
+      if (!this.trip(failure.now, error, "trip", epoch.generation)) return error;
+      return this.#tripped(error, reason);
+    }
+    if (this.trip(failure.now, error, "reopen", epoch.generation))
+      return this.#tripped(error, reason);
+    // Not re-opened (the storage moved on, or failed): the trial's slot must not be lost.
+    if (this.storage.generation === epoch.generation) {
+      this.#releaseTrial(epoch.generation);
+      this.wakeOne();
+    }
+    return error;
   }
 
   #heardFailure(error: unknown, start: number, outcome: CallOutcome): void {
