@@ -78,6 +78,7 @@ export class ConcurrencyLimitError extends Error {
  * ```
  */
 export class FailedResultError extends Error {
+  /** Always `"FailedResultError"` (set on the prototype). */
   declare readonly name: "FailedResultError";
   /** The name of the breaker that judged the result. */
   readonly breaker: string | undefined;

@@ -36,6 +36,7 @@ export type StateChangeCause = "trip" | "reopen" | "retry" | "recover" | "manual
 
 /** A state change and what it was decided on. */
 export interface StateChange {
+  /** Why the change is asked for: it decides whether the change is compare-and-set. */
   readonly cause: StateChangeCause;
   /** The storage generation the breaker saw when it decided the change. */
   readonly generation: number;
