@@ -2,6 +2,8 @@
 import {
   CircuitBreaker,
   CircuitBreakerListener,
+  type CallInfo,
+  type CallOutcome,
   type CircuitBreakerListenerHooks,
   type CircuitBreakerMode,
   type CircuitBreakerState,
@@ -35,8 +37,13 @@ const plain: CircuitBreakerListenerHooks = {
     expectType<Equal<typeof fn, (...args: never[]) => unknown>>(true);
     expectType<Equal<typeof args, readonly unknown[]>>(true);
   },
-  failure(_breaker, error) {
+  success(_breaker, info) {
+    expectType<Equal<typeof info.duration, number>>(true);
+    expectType<Equal<typeof info.outcome, CallOutcome>>(true);
+  },
+  failure(_breaker, error, info) {
     expectType<Equal<typeof error, unknown>>(true);
+    expectType<Equal<typeof info, CallInfo>>(true);
   },
   stateChange(_breaker, oldState, newState) {
     expectType<Equal<typeof oldState, CircuitBreakerState>>(true);
@@ -45,12 +52,26 @@ const plain: CircuitBreakerListenerHooks = {
   rejected(_breaker, error) {
     expectType<Equal<typeof error, Error>>(true);
   },
-  timeout(_breaker, error) {
-    expectType<Equal<typeof error, Error>>(true);
+  timeout(_breaker, error, info) {
+    // A CallTimeoutError, or the reason of a caller's signal that timed out.
+    expectType<Equal<typeof error, unknown>>(true);
+    expectType<Equal<typeof info, CallInfo>>(true);
   },
   neutral(_breaker, reason) {
     expectType<Equal<typeof reason, NeutralReason>>(true);
     expectType<Equal<NeutralReason, "aborted" | "half-open-timeout" | "stopped">>(true);
+    expectType<
+      Equal<
+        CallOutcome,
+        | "success"
+        | "failure"
+        | "timeout"
+        | "neutral"
+        | "excluded"
+        | "rejected"
+        | "concurrency_limited"
+      >
+    >(true);
   },
   slow(_breaker, duration) {
     expectType<Equal<typeof duration, number>>(true);

@@ -8,6 +8,7 @@ import {
   exponentialBackoff,
   retryAfterFromError,
   type CircuitBreakerOptions,
+  type CircuitBreakerStats,
   type CircuitBreakerSnapshot,
   type ReconfigurableOptions,
   type WindowSpec,
@@ -71,6 +72,7 @@ const defaults: Required<ReconfigurableOptions> = {
   fallback: undefined,
   retryAfterFrom: undefined,
   maxRetryAfter: undefined,
+  isFailureResult: undefined,
 };
 breaker.reconfigure(defaults);
 breaker.reconfigure({ callTimeout: 1_000 });
@@ -98,6 +100,25 @@ expectType<Equal<typeof CircuitBreakerState.HALF_OPEN, "half-open">>(true);
 if (breaker.state === CircuitBreakerState.OPEN) {
   expectType<Equal<typeof breaker.retryAt, number | undefined>>(true);
 }
+
+// Counts since creation.
+expectType<Equal<typeof breaker.stats, CircuitBreakerStats>>(true);
+expectType<
+  Equal<
+    keyof CircuitBreakerStats,
+    | "calls"
+    | "successes"
+    | "failures"
+    | "timeouts"
+    | "rejections"
+    | "neutral"
+    | "excluded"
+    | "fallbacks"
+    | "concurrencyLimited"
+    | "stateChanges"
+    | "since"
+  >
+>(true);
 
 // A snapshot goes through JSON and back into `initialState`.
 const saved: CircuitBreakerSnapshot = breaker.toJSON();
