@@ -3,7 +3,8 @@ import pRetry, { AbortError } from "p-retry";
 import { CircuitBreaker, CircuitBreakerError } from "aiobreaker";
 
 /**
- * Runs `fn` through `breaker`, retrying its failures with p-retry's backoff. A rejection by the
+ * Runs `fn({ signal })` through `breaker.execute`, retrying its failures with p-retry's backoff;
+ * `signal` aborts on `options.signal` or at the breaker's `callTimeout`. A rejection by the
  * breaker is retried only if the breaker admits a trial within `maxWait` ms: the next attempt
  * then waits for it. Otherwise the retries stop, and the caller gets the CircuitBreakerError.
  */
@@ -12,7 +13,7 @@ export function retryThroughBreaker(breaker, fn, options = {}) {
   return pRetry(
     async () => {
       try {
-        return await breaker.call(fn);
+        return await breaker.execute(fn, { signal });
       } catch (error) {
         const waitable =
           error instanceof CircuitBreakerError &&
