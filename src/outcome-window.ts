@@ -8,19 +8,43 @@ export const SLOW = 2;
 
 /** A failure-rate window: the last `calls` calls, or the last `duration` ms in `buckets` buckets. */
 export type WindowSpec =
-  { readonly calls: number } | { readonly duration: number; readonly buckets?: number | undefined };
+  | {
+      /** A count window: the last this many calls; an integer >= 1. */
+      readonly calls: number;
+    }
+  | {
+      /** A time window: the last this many ms; > 0. */
+      readonly duration: number;
+      /** How many buckets `duration` is split into; an integer >= 1. Default 10. */
+      readonly buckets?: number | undefined;
+    };
 
 /** A window's contents as plain JSON, oldest first. */
 export type WindowSnapshot =
-  | { readonly kind: "count"; readonly size: number; readonly outcomes: readonly number[] }
   | {
+      /** A count window. */
+      readonly kind: "count";
+      /** Its size, in calls. */
+      readonly size: number;
+      /** One entry per recorded call, oldest first: 0, or the flags 1 (failed) and 2 (slow) added up. */
+      readonly outcomes: readonly number[];
+    }
+  | {
+      /** A time window. */
       readonly kind: "time";
+      /** Its length, ms. */
       readonly duration: number;
+      /** How many buckets it has. */
       readonly buckets: number;
+      /** The buckets that hold calls, oldest first. */
       readonly data: readonly {
+        /** The bucket's start, epoch ms. */
         readonly start: number;
+        /** Calls recorded in it. */
         readonly calls: number;
+        /** Failed calls among them. */
         readonly failures: number;
+        /** Slow calls among them. */
         readonly slowCalls: number;
       }[];
     };

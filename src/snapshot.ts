@@ -24,11 +24,15 @@ export interface CircuitBreakerMetrics {
  * breaker from (`initialState`), e.g. across a restart or between serverless invocations.
  */
 export interface CircuitBreakerSnapshot {
+  /** The breaker's name; informational, ignored on restore. */
   readonly name?: string | undefined;
+  /** The state; open while forced open. */
   readonly state: CircuitBreakerState;
   /** `"forced-open"` only with `state` `"open"`, as `forceOpen()` leaves it. */
   readonly mode?: CircuitBreakerMode | undefined;
+  /** Consecutive failures. */
   readonly failCounter?: number | undefined;
+  /** Consecutive successes while half-open; 0 in any other state. */
   readonly successCounter?: number | undefined;
   /** Epoch ms of the last opening; required with `retryAt`. Open without either: trial next. */
   readonly openedAt?: number | undefined;
