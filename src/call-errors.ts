@@ -6,7 +6,7 @@
  * ```ts
  * const breaker = new CircuitBreaker({ name: "search", callTimeout: 250 });
  * try {
- *   await breaker.call(search, query, { signal: undefined });
+ *   await breaker.execute(({ signal }) => search(query, { signal }));
  * } catch (error) {
  *   if (error instanceof CallTimeoutError) console.warn(`gave up after ${error.timeout} ms`);
  * }
