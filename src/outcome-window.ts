@@ -1,5 +1,5 @@
 import { describeValue } from "./describe.js";
-import { assertInteger } from "./validate.js";
+import { assertIntegerBetween } from "./validate.js";
 
 /** Outcome flag: the call failed. */
 export const FAILED = 1;
@@ -70,6 +70,27 @@ export interface FailureWindow extends WindowTotals {
   toJSON(): WindowSnapshot;
 }
 
+/**
+ * Most calls a count window holds. Its ring takes a byte a call and `toJSON()` exports a number
+ * a call, so a million is a megabyte held and a few exported; a window of more calls than that
+ * would take longer to notice an outage than any caller waits.
+ */
+export const MAX_WINDOW_CALLS = 1_000_000;
+
+/**
+ * Most buckets a time window has: three `Float64Array`s of this length (240 KB at 10 000), and a
+ * roll forward or back touches at most that many. Finer buckets than 1/10 000 of the window change
+ * no rate that a threshold can tell apart.
+ */
+export const MAX_WINDOW_BUCKETS = 10_000;
+
+/**
+ * Longest time window, ms: one day. A breaker answers "is the dependency failing now"; a rate over
+ * more than a day still counts an outage long since over, and a larger number is more likely a
+ * unit mistake (seconds given as ms twice over) than a wish.
+ */
+export const MAX_WINDOW_DURATION = 86_400_000;
+
 /** Checks a window option and builds the window, naming the bad value on error. */
 export function createWindow(spec: WindowSpec): FailureWindow {
   const checked = checkSpec(spec);
@@ -96,17 +117,19 @@ function checkSpec(spec: unknown): { calls: number } | { duration: number; bucke
     if ("duration" in given || "buckets" in given) {
       throw new TypeError("window takes either calls or duration (with buckets), not both");
     }
-    assertInteger("window.calls", given["calls"], 1);
+    assertIntegerBetween("window.calls", given["calls"], 1, MAX_WINDOW_CALLS);
     return { calls: given["calls"] };
   }
   const duration = given["duration"];
-  if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
-    throw new RangeError(
-      `window.duration must be a finite number of ms > 0, got ${describeValue(duration)}`,
-    );
+  const expected = `window.duration must be a number of ms > 0 and <= ${String(MAX_WINDOW_DURATION)} (one day)`;
+  if (typeof duration !== "number") {
+    throw new TypeError(`${expected}, got ${describeValue(duration)} (${typeof duration})`);
+  }
+  if (!(duration > 0 && duration <= MAX_WINDOW_DURATION)) {
+    throw new RangeError(`${expected}, got ${describeValue(duration)}`);
   }
   const buckets = given["buckets"] ?? 10;
-  assertInteger("window.buckets", buckets, 1);
+  assertIntegerBetween("window.buckets", buckets, 1, MAX_WINDOW_BUCKETS);
   if (duration / buckets < 1) {
     throw new RangeError(
       `window.duration / window.buckets must be at least 1 ms, got ${String(duration)} / ${String(buckets)}`,

@@ -216,11 +216,21 @@ describe("snapshots and reshaping", () => {
 
 describe("bad window options", () => {
   it.each([
-    [{ calls: 0 }, "window.calls must be an integer >= 1, got 0"],
-    [{ calls: 1.5 }, "window.calls must be an integer >= 1, got 1.5"],
-    [{ duration: 0 }, "window.duration must be a finite number of ms > 0, got 0"],
-    [{ duration: Infinity }, "window.duration must be a finite number of ms > 0, got Infinity"],
-    [{ duration: 1_000, buckets: 0 }, "window.buckets must be an integer >= 1, got 0"],
+    [{ calls: 0 }, "window.calls must be an integer from 1 to 1000000, got 0"],
+    [{ calls: 1.5 }, "window.calls must be an integer from 1 to 1000000, got 1.5"],
+    [
+      { duration: 0 },
+      "window.duration must be a number of ms > 0 and <= 86400000 (one day), got 0",
+    ],
+    [
+      { duration: Infinity },
+      "window.duration must be a number of ms > 0 and <= 86400000 (one day), got Infinity",
+    ],
+    [
+      { duration: Number.NaN },
+      "window.duration must be a number of ms > 0 and <= 86400000 (one day), got NaN",
+    ],
+    [{ duration: 1_000, buckets: 0 }, "window.buckets must be an integer from 1 to 10000, got 0"],
     [
       { duration: 5, buckets: 10 },
       "window.duration / window.buckets must be at least 1 ms, got 5 / 10",
