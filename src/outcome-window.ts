@@ -91,8 +91,15 @@ export const MAX_WINDOW_BUCKETS = 10_000;
  */
 export const MAX_WINDOW_DURATION = 86_400_000;
 
+/**
+ * Most calls one bucket of a restored time window may hold: a window's totals are sums of at most
+ * {@link MAX_WINDOW_BUCKETS} buckets, and this keeps them exact integers (about 9e11 calls a
+ * bucket, ten million a second for a day).
+ */
+export const MAX_BUCKET_CALLS = Math.floor(Number.MAX_SAFE_INTEGER / MAX_WINDOW_BUCKETS);
+
 /** Checks a window option and builds the window, naming the bad value on error. */
-export function createWindow(spec: WindowSpec): FailureWindow {
+export function createWindow(spec: WindowSpec): CountWindow | TimeWindow {
   const checked = checkSpec(spec);
   return "calls" in checked
     ? new CountWindow(checked.calls)
@@ -120,22 +127,47 @@ function checkSpec(spec: unknown): { calls: number } | { duration: number; bucke
     assertIntegerBetween("window.calls", given["calls"], 1, MAX_WINDOW_CALLS);
     return { calls: given["calls"] };
   }
-  const duration = given["duration"];
-  const expected = `window.duration must be a number of ms > 0 and <= ${String(MAX_WINDOW_DURATION)} (one day)`;
+  return checkTimeShape(given["duration"], given["buckets"] ?? 10, {
+    duration: "window.duration",
+    buckets: "window.buckets",
+    ratio: "window.duration / window.buckets",
+  });
+}
+
+/**
+ * Checks a time window's duration and bucket count against the bounds, naming each as `names`
+ * says (the option, or a snapshot's field).
+ */
+export function checkTimeShape(
+  duration: unknown,
+  buckets: unknown,
+  names: { readonly duration: string; readonly buckets: string; readonly ratio: string },
+): { duration: number; buckets: number } {
+  const expected = `${names.duration} must be a number of ms > 0 and <= ${String(MAX_WINDOW_DURATION)} (one day)`;
   if (typeof duration !== "number") {
     throw new TypeError(`${expected}, got ${describeValue(duration)} (${typeof duration})`);
   }
   if (!(duration > 0 && duration <= MAX_WINDOW_DURATION)) {
     throw new RangeError(`${expected}, got ${describeValue(duration)}`);
   }
-  const buckets = given["buckets"] ?? 10;
-  assertIntegerBetween("window.buckets", buckets, 1, MAX_WINDOW_BUCKETS);
+  assertIntegerBetween(names.buckets, buckets, 1, MAX_WINDOW_BUCKETS);
   if (duration / buckets < 1) {
     throw new RangeError(
-      `window.duration / window.buckets must be at least 1 ms, got ${String(duration)} / ${String(buckets)}`,
+      `${names.ratio} must be at least 1 ms, got ${String(duration)} / ${String(buckets)}`,
     );
   }
   return { duration, buckets };
+}
+
+/**
+ * The index of the bucket of `width` ms holding `time`: bucket k spans exactly
+ * [k * width, (k + 1) * width) as computed in floating point, whichever way the division rounds,
+ * so a bucket's exported start (k * width) maps back to k.
+ */
+export function bucketIndex(time: number, width: number): number {
+  const index = Math.floor(time / width);
+  if ((index + 1) * width <= time) return index + 1;
+  return index * width > time ? index - 1 : index;
 }
 
 /** The last N outcomes, in a ring of flags. */
@@ -193,12 +225,14 @@ export class CountWindow implements FailureWindow {
     this.#next = this.#filled = this.#failures = this.#slowCalls = 0;
   }
 
-  /** The recorded outcomes, oldest first. */
-  outcomes(): number[] {
+  /** The recorded outcomes, oldest first; only the newest `limit` of them when given. */
+  outcomes(limit = Infinity): number[] {
     const ring = this.#ring;
-    const start = this.#filled === ring.length ? this.#next : 0;
+    const filled = this.#filled;
+    const taken = Math.min(limit, filled);
+    const start = (filled === ring.length ? this.#next : 0) + filled - taken;
     const out: number[] = [];
-    for (let i = 0; i < this.#filled; i++) out.push(ring[(start + i) % ring.length] as number);
+    for (let i = 0; i < taken; i++) out.push(ring[(start + i) % ring.length] as number);
     return out;
   }
 
@@ -317,16 +351,9 @@ export class TimeWindow implements FailureWindow {
     this.#totalSlow += slowCalls;
   }
 
-  /**
-   * The bucket holding `time`: bucket k spans exactly [k * width, (k + 1) * width) as computed in
-   * floating point, whichever way the division rounds, so a bucket's exported start (k * width)
-   * maps back to k and `record` can compare against the newest bucket's end instead of dividing.
-   */
+  /** See {@link bucketIndex}: exact edges let `record` compare against the newest bucket's end. */
   #bucketOf(time: number): number {
-    const width = this.#width;
-    const index = Math.floor(time / width);
-    if ((index + 1) * width <= time) return index + 1;
-    return index * width > time ? index - 1 : index;
+    return bucketIndex(time, this.#width);
   }
 
   // Typed-array reads below index slots from #slot, always in range: hence `as number`.

@@ -219,7 +219,7 @@ describe("initialState must be a state a breaker can be in", () => {
         { state: "closed", window: { kind: "time", duration: -5, buckets: 1, data: [] } },
         { window: { calls: 10 } },
       ),
-    ).toThrow(/^initialState\.window: window\.duration/);
+    ).toThrow(/^initialState\.window: a time window snapshot's duration must be/);
   });
 
   it("an open snapshot with openedAt keeps its retryAt", () => {

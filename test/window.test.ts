@@ -246,7 +246,7 @@ describe("bad window options", () => {
     const snapshot = {
       kind: "time",
       duration: 100,
-      buckets: 1,
+      buckets: 2,
       data: [
         { start: 0, calls: 5, failures: 5, slowCalls: 0 },
         { start: 500, calls: 2, failures: 1, slowCalls: 1 },
@@ -255,10 +255,10 @@ describe("bad window options", () => {
     const time = restoreWindow(snapshot, 550);
     expect(totals(time)).toEqual([2, 1, 1]);
     expect(totals(reshapeWindow(time, { calls: 10 }, 550))).toEqual([2, 1, 1]);
-    // A count snapshot longer than its size keeps the newest.
-    expect(totals(restoreWindow({ kind: "count", size: 2, outcomes: [1, 1, 0, 0] }, 0))).toEqual([
-      2, 0, 0,
-    ]);
+    // No breaker exports a count snapshot longer than its size.
+    expect(() => restoreWindow({ kind: "count", size: 2, outcomes: [1, 1, 0, 0] }, 0)).toThrow(
+      "a count window snapshot holds at most size outcomes, got 4 outcomes for size 2",
+    );
   });
 
   it.each([
@@ -280,6 +280,9 @@ describe("bad window options", () => {
     );
     expect(() => restoreWindow({ kind: "count", size: 2, outcomes: [7] }, 0)).toThrow(
       "outcomes: an array of 0..3",
+    );
+    expect(() => restoreWindow({ kind: "count", size: 2, outcomes: "01" }, 0)).toThrow(
+      'a count window snapshot needs outcomes: an array of 0..3, got "01"',
     );
     expect(() =>
       restoreWindow(
