@@ -244,7 +244,14 @@ export class CountWindow implements FailureWindow {
 /**
  * The last `duration` ms in `buckets` buckets aligned to the epoch (bucket `floor(t / width)`),
  * so breakers in different processes share bucket edges. A bucket idle for a whole window is
- * empty; a clock that moves backwards records into the newest bucket and loses nothing.
+ * empty.
+ *
+ * A clock that moves backwards: a step back into the newest bucket or the one just before it
+ * (less than about one bucket, the size of an ordinary clock correction) records into the newest
+ * bucket and loses nothing. A longer step drops the buckets dated after the new time, which hold
+ * times the clock has not reached, and one of a whole window or more empties the window: once a
+ * clock that jumped ahead is corrected, the window holds only the last `duration` ms of the
+ * corrected clock, instead of what the wrong clock recorded until the right one catches up.
  */
 export class TimeWindow implements FailureWindow {
   readonly kind = "time";
@@ -255,8 +262,12 @@ export class TimeWindow implements FailureWindow {
   readonly #slow: Float64Array;
   /** Index (`floor(t / width)`) of the newest bucket; -Infinity before the first record. */
   #newest = -Infinity;
-  /** Where the newest bucket ends and its slot: a record before that end needs no division. */
+  /**
+   * Where the newest bucket ends, where the bucket before it starts, and the newest slot: a
+   * record between the two needs no division.
+   */
   #newestEnd = -Infinity;
+  #previousStart = -Infinity;
   #newestSlot = 0;
   #totalCalls = 0;
   #totalFailures = 0;
@@ -283,7 +294,7 @@ export class TimeWindow implements FailureWindow {
   }
 
   record(now: number, flags: number): void {
-    if (now >= this.#newestEnd) this.advance(now);
+    if (now >= this.#newestEnd || now < this.#previousStart) this.advance(now);
     const slot = this.#newestSlot;
     this.#calls[slot] = (this.#calls[slot] as number) + 1;
     this.#totalCalls++;
@@ -300,21 +311,25 @@ export class TimeWindow implements FailureWindow {
   advance(now: number): void {
     const index = this.#bucketOf(now);
     const newest = this.#newest;
-    if (index <= newest) return;
+    // A small step back (see the class): the newest bucket takes it.
+    if (index <= newest && index >= newest - 1) return;
     const count = this.#calls.length;
-    if (index - newest >= count) {
+    // Forward, the buckets passed over are dropped; back, the buckets after `index`.
+    const [from, to] = index > newest ? [newest + 1, index] : [index + 1, newest];
+    if (to - from + 1 >= count) {
       this.#clearBuckets();
     } else {
-      for (let bucket = newest + 1; bucket <= index; bucket++) this.#drop(this.#slot(bucket));
+      for (let bucket = from; bucket <= to; bucket++) this.#drop(this.#slot(bucket));
     }
     this.#newest = index;
     this.#newestEnd = (index + 1) * this.#width;
+    this.#previousStart = (index - 1) * this.#width;
     this.#newestSlot = this.#slot(index);
   }
 
   clear(): void {
     this.#clearBuckets();
-    this.#newest = this.#newestEnd = -Infinity;
+    this.#newest = this.#newestEnd = this.#previousStart = -Infinity;
     this.#newestSlot = 0;
   }
 
@@ -337,11 +352,13 @@ export class TimeWindow implements FailureWindow {
     return { kind: "time", duration: this.#duration, buckets: count, data };
   }
 
-  /** Adds counts to the bucket containing `start` (used when restoring or reshaping). */
+  /**
+   * Adds counts to the bucket containing `start` (when restoring or reshaping, after advancing to
+   * now); counts dated after the newest bucket, or older than the window, are dropped.
+   */
   add(start: number, calls: number, failures: number, slowCalls: number): void {
     const index = this.#bucketOf(start);
-    if (index > this.#newest) this.advance(start);
-    if (index <= this.#newest - this.#calls.length) return;
+    if (index > this.#newest || index <= this.#newest - this.#calls.length) return;
     const slot = this.#slot(index);
     this.#calls[slot] = (this.#calls[slot] as number) + calls;
     this.#failed[slot] = (this.#failed[slot] as number) + failures;
