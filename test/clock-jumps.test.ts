@@ -114,3 +114,22 @@ describe("a clock that moves backwards", () => {
     }
   });
 });
+
+describe("toJSON", () => {
+  it("exports the window as of now, agreeing with metrics", async () => {
+    const { time, clock } = manualClock();
+    const breaker = new CircuitBreaker({ clock, window: { duration: 10_000 }, minimumCalls: 100 });
+    for (let i = 0; i < 5; i++) {
+      await breaker.call(() => Promise.reject(new Error("down"))).catch(() => undefined);
+    }
+    expect(breaker.toJSON()).toMatchObject({
+      state: "closed",
+      window: { data: [{ calls: 5, failures: 5 }] },
+      metrics: { calls: 5, failures: 5 },
+    });
+    time.now += HOUR;
+    const snapshot = breaker.toJSON();
+    expect(snapshot.window).toEqual({ kind: "time", duration: 10_000, buckets: 10, data: [] });
+    expect(snapshot.metrics).toMatchObject({ calls: 0, failures: 0 });
+  });
+});
