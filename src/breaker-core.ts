@@ -562,7 +562,7 @@ export class BreakerCore implements CallGate, CallHost {
 
   restore(snapshot: CircuitBreakerSnapshot): void {
     const now = this.clock.now();
-    const restored = parseSnapshot(snapshot);
+    const restored = parseSnapshot(snapshot, now);
     this.storage.restore({ ...restored.stored, mode: restored.mode });
     const spec = this.settings.window;
     if (spec !== undefined && restored.window !== undefined) {
