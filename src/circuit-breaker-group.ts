@@ -29,6 +29,11 @@ export interface CircuitBreakerGroupOptions extends Omit<
   monitor?: CircuitBreakerMonitor;
   /** Builds the storage of each key's breaker; default a memory storage each. */
   storage?: (key: string) => CircuitBreakerStorage;
+  /**
+   * Longest key, in characters; an integer >= 1. Default 1 024. A longer key is a `RangeError`
+   * from `get` (and a rejection from `call`); `has` answers `false` for it.
+   */
+  maxKeyLength?: number | undefined;
 }
 
 interface Entry {
@@ -38,6 +43,13 @@ interface Entry {
 
 /** Entries examined per pass of an eviction: bounds the work a flood of new keys can cause. */
 const EVICTION_SCAN = 16;
+
+/**
+ * Default `maxKeyLength`. Keys are hosts, tenants, routes: a kilobyte holds any of them, and
+ * engines hash strings past about 16 000 characters by their length alone, so that long keys
+ * would all collide in the maps every lookup goes through.
+ */
+const MAX_KEY_LENGTH = 1_024;
 
 /** Keys named like the overflow breaker, or like an escaped one: `overflow`, `_overflow`, … */
 const ESCAPED_KEY = /^_*overflow$/;
@@ -55,7 +67,7 @@ const ESCAPED_KEY = /^_*overflow$/;
  * Each key's breaker is named `${name}:${key}`, except that a key made of underscores followed
  * by `overflow` (`overflow`, `_overflow`, …) gets one more underscore (`${name}:_overflow`), so
  * that no key's breaker shares the overflow breaker's name, in a monitor or in errors. `keys()`,
- * `has()` and `get()` take the keys as given.
+ * `has()` and `get()` take the keys as given. A key is at most `maxKeyLength` characters.
  *
  * @example
  * ```ts
@@ -68,6 +80,7 @@ export class CircuitBreakerGroup {
   readonly #options: CircuitBreakerOptions;
   readonly #maxKeys: number;
   readonly #idleTimeout: number;
+  readonly #maxKeyLength: number;
   readonly #monitor: CircuitBreakerMonitor | undefined;
   readonly #storage: ((key: string) => CircuitBreakerStorage) | undefined;
   readonly #clock: Clock;
@@ -85,12 +98,21 @@ export class CircuitBreakerGroup {
     if (typeof options !== "object" || (options as unknown) === null) {
       throw new TypeError(`group options must be an object, got ${describeValue(options)}`);
     }
-    const { name, maxKeys = 1_000, idleTimeout = 300_000, monitor, storage, ...shared } = options;
+    const {
+      name,
+      maxKeys = 1_000,
+      idleTimeout = 300_000,
+      maxKeyLength = MAX_KEY_LENGTH,
+      monitor,
+      storage,
+      ...shared
+    } = options;
     if (typeof name !== "string" || name === "") {
       throw new TypeError(`group name must be a non-empty string, got ${describeValue(name)}`);
     }
     assertInteger("maxKeys", maxKeys, 1);
     assertDuration("idleTimeout", idleTimeout);
+    assertInteger("maxKeyLength", maxKeyLength, 1);
     if (storage !== undefined && typeof storage !== "function") {
       throw new TypeError(
         `group storage must be a function (key) => storage, got ${describeValue(storage)}`,
@@ -111,6 +133,7 @@ export class CircuitBreakerGroup {
     this.#options = shared;
     this.#maxKeys = maxKeys;
     this.#idleTimeout = idleTimeout;
+    this.#maxKeyLength = maxKeyLength;
     this.#monitor = monitor;
     this.#storage = storage;
     this.#clock = shared.clock ?? systemClock;
@@ -134,12 +157,17 @@ export class CircuitBreakerGroup {
     return held.map(([key]) => key);
   }
 
-  /** Whether `key` has a breaker now. */
+  /** Whether `key` has a breaker now; `false` for a key no breaker can have (too long, say). */
   has(key: string): boolean {
+    if (typeof key !== "string" || key.length > this.#maxKeyLength) return false;
     return this.#entries.has(key) || this.#parked.has(key);
   }
 
-  /** The breaker for `key`, created on first use (or the overflow breaker when full of unclean ones). */
+  /**
+   * The breaker for `key`, created on first use (or the overflow breaker when full of unclean
+   * ones). A key that is not a string is a `TypeError`; one longer than `maxKeyLength` a
+   * `RangeError`.
+   */
   get(key: string): CircuitBreaker {
     if (typeof key !== "string") {
       throw new TypeError(`a group key must be a string, got ${describeValue(key)}`);
@@ -158,7 +186,13 @@ export class CircuitBreakerGroup {
       entry.lastUsed = now;
       return entry.breaker;
     }
-    this.#evictIdle(now);
+    // Only a new key is measured: a held one passed this check when it was created.
+    if (key.length > this.#maxKeyLength) {
+      throw new RangeError(
+        `a group key may have at most maxKeyLength (${String(this.#maxKeyLength)}) characters, got ${String(key.length)}: ${describeValue(key)}`,
+      );
+    }
+    this.#evictIdle(now, EVICTION_SCAN);
     if (this.size >= this.#maxKeys && !this.#evictOne()) return this.#overflowBreaker();
     const breaker = this.#create(`${this.#name}:${ESCAPED_KEY.test(key) ? "_" : ""}${key}`, key);
     entries.set(key, { breaker, lastUsed: now });
@@ -175,23 +209,29 @@ export class CircuitBreakerGroup {
     try {
       breaker = this.get(key);
     } catch (error) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- get() throws only TypeErrors
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- get() throws only TypeErrors and RangeErrors
       return Promise.reject(error);
     }
     return breaker.call(fn, ...args);
   }
 
-  /** Evicts the clean breakers idle for `idleTimeout`; returns how many went. */
+  /**
+   * Evicts every clean breaker idle for `idleTimeout` (each idle one is checked, in time linear
+   * in the number held); returns how many went. The sweep that `get` runs on a new key checks
+   * only a few, so that a flood of new keys stays cheap.
+   */
   evictIdle(): number {
     const before = this.size;
-    this.#evictIdle(this.#clock.now());
+    this.#evictIdle(this.#clock.now(), Infinity);
     return before - this.size;
   }
 
-  #evictIdle(now: number): void {
-    // Parked entries first, each checked again in turn: one may have become clean since.
+  /** Checks at most `limit` parked entries, then at most `limit` idle ones in order of use. */
+  #evictIdle(now: number, limit: number): void {
+    // Parked entries first, each checked again in turn: one may have become clean since. An
+    // entry parked again goes to the end, where this pass must not meet it twice.
     const parked = this.#parked;
-    let scanned = Math.min(parked.size, EVICTION_SCAN);
+    let scanned = Math.min(parked.size, limit);
     for (const [key, entry] of parked) {
       if (scanned-- === 0) break;
       parked.delete(key);
@@ -200,7 +240,7 @@ export class CircuitBreakerGroup {
     }
     scanned = 0;
     for (const [key, entry] of this.#entries) {
-      if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= EVICTION_SCAN) return;
+      if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= limit) return;
       this.#entries.delete(key);
       if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
       else parked.set(key, entry);
