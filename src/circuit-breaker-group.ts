@@ -8,7 +8,10 @@ import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
 import { assertDuration, assertInteger } from "./validate.js";
 
-/** Options of {@link CircuitBreakerGroup}: the options every breaker gets, and the group's own. */
+/**
+ * Options of {@link CircuitBreakerGroup}: the options every breaker gets, and the group's own.
+ * An option left out or given as `undefined` takes its default; `null` is a `TypeError`.
+ */
 export interface CircuitBreakerGroupOptions extends Omit<
   CircuitBreakerOptions,
   "name" | "monitor" | "initialState" | "storage"
@@ -19,16 +22,16 @@ export interface CircuitBreakerGroupOptions extends Omit<
    */
   name: string;
   /** Most breakers held at once; an integer >= 1. Default 1 000. */
-  maxKeys?: number;
+  maxKeys?: number | undefined;
   /** A breaker unused this long (ms) may be evicted, if it is clean (see the class). Default 300 000. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /**
    * Where each breaker is registered (and unregistered when evicted): an object with `register`
    * and `unregister` methods, checked at construction.
    */
-  monitor?: CircuitBreakerMonitor;
+  monitor?: CircuitBreakerMonitor | undefined;
   /** Builds the storage of each key's breaker; default a memory storage each. */
-  storage?: (key: string) => CircuitBreakerStorage;
+  storage?: ((key: string) => CircuitBreakerStorage) | undefined;
   /**
    * Longest key, in characters; an integer >= 1. Default 1 024. A longer key is a `RangeError`
    * from `get` (and a rejection from `call`); `has` answers `false` for it.

@@ -106,3 +106,31 @@ describe("evictIdle()", () => {
     expect(g.size).toBe(50 - 16 + 1);
   });
 });
+
+describe("the group's own options", () => {
+  it("each takes undefined for its default, as its type says", () => {
+    const options: CircuitBreakerGroupOptions = {
+      name: "api",
+      maxKeys: undefined,
+      idleTimeout: undefined,
+      maxKeyLength: undefined,
+      monitor: undefined,
+      storage: undefined,
+    };
+    const g = new CircuitBreakerGroup(options);
+    expect(g.get("k").name).toBe("api:k");
+  });
+
+  it.each([
+    ["maxKeys", "maxKeys must be an integer >= 1, got null"],
+    ["idleTimeout", "idleTimeout must be a finite number of milliseconds >= 0, got null"],
+    ["maxKeyLength", "maxKeyLength must be an integer >= 1, got null"],
+    ["monitor", "group monitor must be a CircuitBreakerMonitor"],
+    ["storage", "group storage must be a function (key) => storage, got null"],
+    ["name", "group name must be a non-empty string, got null"],
+  ])("refuses %s: null, naming it", (option, message) => {
+    const options = { name: "api", [option]: null } as unknown as CircuitBreakerGroupOptions;
+    expect(() => new CircuitBreakerGroup(options)).toThrow(TypeError);
+    expect(() => new CircuitBreakerGroup(options)).toThrow(message);
+  });
+});
