@@ -6,6 +6,7 @@ import type { CircuitBreakerMonitor } from "./monitor.js";
 import type { CircuitBreakerOptions } from "./options.js";
 import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
+import { isThenable } from "./thenable.js";
 import { assertDuration, assertInteger } from "./validate.js";
 
 /**
@@ -30,7 +31,11 @@ export interface CircuitBreakerGroupOptions extends Omit<
    * and `unregister` methods, checked at construction.
    */
   monitor?: CircuitBreakerMonitor | undefined;
-  /** Builds the storage of each key's breaker; default a memory storage each. */
+  /**
+   * Builds the storage of each key's breaker; default a memory storage each. Each call must build
+   * a storage of its own: evicting a key's breaker closes the storage built for it (its `close()`,
+   * when it has one; a failure goes to `onListenerError` as `"storage"`).
+   */
   storage?: ((key: string) => CircuitBreakerStorage) | undefined;
   /**
    * Longest key, in characters; an integer >= 1. Default 1 024. A longer key is a `RangeError`
@@ -41,6 +46,8 @@ export interface CircuitBreakerGroupOptions extends Omit<
 
 interface Entry {
   readonly breaker: CircuitBreaker;
+  /** The storage the group's factory built for it, which eviction closes. */
+  readonly storage: CircuitBreakerStorage | undefined;
   lastUsed: number;
 }
 
@@ -65,7 +72,8 @@ const ESCAPED_KEY = /^_*overflow$/;
  * no failure in its window. A breaker that holds failures, has a call in flight or is open
  * stays, so flooding the group with new keys cannot wipe a failing key's history. When the
  * group is full and none of the oldest breakers is clean, new keys share one overflow breaker
- * (`${name}:overflow`) until room frees up.
+ * (`${name}:overflow`) until room frees up. Evicting a breaker closes the storage that the
+ * `storage` factory built for it.
  *
  * Each key's breaker is named `${name}:${key}`, except that a key made of underscores followed
  * by `overflow` (`overflow`, `_overflow`, …) gets one more underscore (`${name}:_overflow`), so
@@ -197,8 +205,17 @@ export class CircuitBreakerGroup {
     }
     this.#evictIdle(now, EVICTION_SCAN);
     if (this.size >= this.#maxKeys && !this.#evictOne()) return this.#overflowBreaker();
-    const breaker = this.#create(`${this.#name}:${ESCAPED_KEY.test(key) ? "_" : ""}${key}`, key);
-    entries.set(key, { breaker, lastUsed: now });
+    const name = `${this.#name}:${ESCAPED_KEY.test(key) ? "_" : ""}${key}`;
+    const storage = this.#storage?.(key);
+    let breaker: CircuitBreaker;
+    try {
+      breaker = this.#create(name, storage);
+    } catch (error) {
+      // A storage no breaker took (one the breaker refused) must not keep what it opened.
+      if (storage !== undefined) this.#close(storage, name);
+      throw error;
+    }
+    entries.set(key, { breaker, storage, lastUsed: now });
     return breaker;
   }
 
@@ -238,14 +255,14 @@ export class CircuitBreakerGroup {
     for (const [key, entry] of parked) {
       if (scanned-- === 0) break;
       parked.delete(key);
-      if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
+      if (isClean(entry.breaker)) this.#retire(entry);
       else parked.set(key, entry);
     }
     scanned = 0;
     for (const [key, entry] of this.#entries) {
       if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= limit) return;
       this.#entries.delete(key);
-      if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
+      if (isClean(entry.breaker)) this.#retire(entry);
       else parked.set(key, entry);
     }
   }
@@ -262,7 +279,7 @@ export class CircuitBreakerGroup {
       if (scanned++ >= EVICTION_SCAN) return false;
       if (isClean(entry.breaker)) {
         map.delete(key);
-        this.#monitor?.unregister(entry.breaker);
+        this.#retire(entry);
         return true;
       }
     }
@@ -273,11 +290,54 @@ export class CircuitBreakerGroup {
     return (this.#overflow ??= this.#create(`${this.#name}:overflow`, undefined));
   }
 
-  #create(name: string, key: string | undefined): CircuitBreaker {
+  #create(name: string, storage: CircuitBreakerStorage | undefined): CircuitBreaker {
     const options: CircuitBreakerOptions = { ...this.#options, name };
     if (this.#monitor !== undefined) options.monitor = this.#monitor;
-    if (this.#storage !== undefined && key !== undefined) options.storage = this.#storage(key);
+    if (storage !== undefined) options.storage = storage;
     return new CircuitBreaker(options);
+  }
+
+  /** An evicted breaker leaves the monitor, and the storage built for it is closed. */
+  #retire(entry: Entry): void {
+    this.#monitor?.unregister(entry.breaker);
+    if (entry.storage !== undefined) this.#close(entry.storage, entry.breaker.name ?? "");
+  }
+
+  /** Calls the storage's `close()`, if it has one; a failure is reported, never thrown. */
+  #close(storage: CircuitBreakerStorage, name: string): void {
+    try {
+      const closing = storage.close?.();
+      if (isThenable(closing)) {
+        closing.then(undefined, (error: unknown) => {
+          this.#closeFailed(name, error);
+        });
+      }
+    } catch (error) {
+      this.#closeFailed(name, error);
+    }
+  }
+
+  /** A failed close goes to `onListenerError` as a storage fault, else to the console. */
+  #closeFailed(name: string, error: unknown): void {
+    const handler = this.#options.onListenerError;
+    if (handler === undefined) {
+      console.error(
+        `aiobreaker: closing the storage of the breaker ${JSON.stringify(name)} failed`,
+        error,
+      );
+      return;
+    }
+    try {
+      const result = handler(error, "storage");
+      if (isThenable(result)) {
+        result.then(undefined, (handlerError: unknown) => {
+          console.error(handlerError, error);
+        });
+      }
+    } catch (handlerError) {
+      // The handler itself failed: the console is the one place left that loses neither error.
+      console.error(handlerError, error);
+    }
   }
 }
 
