@@ -1,4 +1,4 @@
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, type OpenMetricsContentType, type Registry } from "prom-client";
 import type {
   CallInfo,
   CircuitBreaker,
@@ -36,9 +36,9 @@ export interface PrometheusMetricsOptions {
   readonly monitor: CircuitBreakerMonitor;
   /**
    * The prom-client `Registry` the metrics are registered on (prom-client's global `register`
-   * only if that is the one given).
+   * only if that is the one given), in either exposition format.
    */
-  readonly registry: AnyRegistry;
+  readonly registry: Registry | Registry<OpenMetricsContentType>;
   /**
    * What every metric name starts with, in place of `"aiobreaker_"` (the default): letters,
    * digits and underscores, not starting with a digit; `""` for none.
