@@ -1,0 +1,95 @@
+// Helpers for the dashboard tests: a real server on a free loopback port, and a reader of a
+// server-sent-event stream that hands over each `data:` document in order.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A server listening on 127.0.0.1, and how to stop it with everything it holds. */
+export interface Served {
+  readonly server: Server;
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  readonly origin: string;
+  /** Closes every connection and the server; again, the same promise. */
+  close(): Promise<void>;
+}
+
+/** Serves `handler` on a free loopback port. */
+export async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Served> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  return {
+    server,
+    origin: `http://127.0.0.1:${String(port)}`,
+    close: () =>
+      (closed ??= new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => {
+          if (error === undefined) resolve();
+          else reject(error);
+        });
+      })),
+  };
+}
+
+/** One open `GET /events` stream, read document by document. */
+export class EventReader {
+  readonly response: Response;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  #buffer = "";
+  readonly #ready: unknown[] = [];
+
+  private constructor(response: Response) {
+    this.response = response;
+    if (response.body === null) throw new Error("the event stream has no body");
+    this.#reader = response.body.getReader();
+  }
+
+  /** Opens the stream: resolves once the response's headers are in. */
+  static async open(url: string, init: RequestInit = {}): Promise<EventReader> {
+    return new EventReader(await fetch(url, init));
+  }
+
+  /** The next `data:` document, parsed; rejects if the stream ends first. */
+  async next(): Promise<unknown> {
+    for (;;) {
+      const ready = this.#ready.shift();
+      if (ready !== undefined) return ready;
+      const { value, done } = await this.#reader.read();
+      if (done) throw new Error("the event stream ended");
+      this.#buffer += this.#decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = this.#buffer.indexOf("\n\n")) !== -1) {
+        const event = this.#buffer.slice(0, end);
+        this.#buffer = this.#buffer.slice(end + 2);
+        const data = event.split("\n").filter((line) => line.startsWith("data: "));
+        if (data.length > 1) throw new Error(`an event with ${String(data.length)} data lines`);
+        if (data.length === 1) this.#ready.push(JSON.parse((data[0] as string).slice(6)));
+      }
+    }
+  }
+
+  /** The next documents until one satisfies `test`; returns that one. */
+  async until<T>(test: (document: T) => boolean): Promise<T> {
+    for (;;) {
+      const document = (await this.next()) as T;
+      if (test(document)) return document;
+    }
+  }
+
+  /** Whether the server ended the stream (reads what is left). */
+  async ended(): Promise<boolean> {
+    for (;;) {
+      const { done } = await this.#reader.read();
+      if (done) return true;
+    }
+  }
+
+  /** Hangs up. */
+  async cancel(): Promise<void> {
+    await this.#reader.cancel();
+  }
+}
