@@ -1,6 +1,9 @@
 // Helpers for the dashboard tests: a real server on a free loopback port, and a reader of a
 // server-sent-event stream that hands over each `data:` document in order.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { expect } from "vitest";
+import { CircuitBreaker, CircuitBreakerMonitor } from "../src/index.js";
+import { createDashboard, type DashboardOptions } from "../src/dashboard/index.js";
 import type { AddressInfo } from "node:net";
 
 /** A server listening on 127.0.0.1, and how to stop it with everything it holds. */
@@ -92,4 +95,80 @@ export class EventReader {
   async cancel(): Promise<void> {
     await this.#reader.cancel();
   }
+}
+
+export const TOKEN = "s3cret-token";
+/** What the running test must stop, in reverse order, after it. */
+export const cleanups: (() => unknown)[] = [];
+
+/** Stops what the test started (for afterEach). */
+export async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+}
+
+/** A monitor with a few breakers and a dashboard over it, served on a free port. */
+export async function start(
+  options: Partial<DashboardOptions> = {},
+  monitor = new CircuitBreakerMonitor(),
+) {
+  const payments = new CircuitBreaker({
+    name: "payments",
+    monitor,
+    failMax: 2,
+    resetTimeout: 60_000,
+  });
+  const search = new CircuitBreaker({
+    name: "search",
+    monitor,
+    window: { calls: 20 },
+    minimumCalls: 5,
+  });
+  const odd = new CircuitBreaker({ name: "inventory:eu/a b", monitor });
+  const dashboard = createDashboard({ monitor, ...options });
+  const served = await serve(dashboard);
+  cleanups.push(
+    () => served.close(),
+    () => {
+      dashboard.close();
+    },
+  );
+  return {
+    monitor,
+    payments,
+    search,
+    odd,
+    dashboard,
+    served,
+    url: (path: string) => served.origin + path,
+  };
+}
+
+export async function fail(breaker: CircuitBreaker, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await breaker
+      .call(() => {
+        throw new Error("down");
+      })
+      .catch(() => undefined);
+  }
+}
+
+export function post(url: string, authorization?: string): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: authorization === undefined ? {} : { Authorization: authorization },
+  });
+}
+
+export async function errorOf(response: Response): Promise<string> {
+  const body = (await response.json()) as { error: string };
+  expect(Object.keys(body)).toEqual(["error"]);
+  expect(body.error).not.toMatch(/\n/);
+  return body.error;
+}
+
+export function expectNoCookiesOrCors(response: Response): void {
+  expect(response.headers.get("set-cookie")).toBeNull();
+  for (const [name] of response.headers) expect(name).not.toMatch(/^access-control-/);
+  expect(response.headers.get("x-content-type-options")).toBe("nosniff");
 }

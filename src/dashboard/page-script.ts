@@ -8,7 +8,7 @@
 export const PAGE_SCRIPT = String.raw`
 "use strict";
 (function () {
-  var HISTORY_MS = 5 * 60 * 1000;
+  var HISTORY_MS = 3 * 60 * 1000;
   var SAMPLE_MS = 1000;
   var ACTIONS = ["open", "close", "reset", "force-open", "disable", "enable"];
   var SVG_NS = "http://www.w3.org/2000/svg";
@@ -110,7 +110,7 @@ export const PAGE_SCRIPT = String.raw`
     };
     spark.append(lines.calls, lines.failures, lines.rejections);
     var caption = el("div", "spark-caption");
-    var captionSpan = el("span", "", "last 5 min");
+    var captionSpan = el("span", "", "last 3 min");
     var captionMax = el("span");
     caption.append(captionSpan, captionMax);
 

@@ -38,13 +38,13 @@ body { margin: 0; background: var(--bg); color: var(--ink); }
 .notice[data-kind="ok"] { color: var(--closed); }
 .cards {
   display: grid; gap: 14px; padding: 10px 20px 24px;
-  grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
+  grid-template-columns: repeat(auto-fill, minmax(340px, 1fr));
 }
 .empty { padding: 0 20px; color: var(--muted); }
 .card {
   display: flex; flex-direction: column; gap: 8px; min-width: 0;
   background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--closed);
-  border-radius: 8px; padding: 12px 14px;
+  border-radius: 8px; padding: 12px 12px 12px 14px;
 }
 .card[hidden], .empty[hidden] { display: none; }
 .card[data-state="half-open"] { border-left-color: var(--half-open); }
@@ -81,9 +81,9 @@ body { margin: 0; background: var(--bg); color: var(--ink); }
 .spark .line-failures { stroke: var(--failures); }
 .spark .line-rejections { stroke: var(--rejections); }
 .spark-caption { display: flex; justify-content: space-between; color: var(--muted); font-size: 12px; }
-.actions { display: flex; flex-wrap: wrap; gap: 6px; }
+.actions { display: flex; flex-wrap: wrap; gap: 4px; }
 .actions button {
-  font: inherit; font-size: 12px; padding: 4px 10px; border-radius: 6px; cursor: pointer;
+  font: inherit; font-size: 12px; padding: 3px 7px; border-radius: 6px; cursor: pointer;
   border: 1px solid var(--line); background: #f4f5f7; color: var(--ink);
 }
 .actions button:hover { background: #e7eaf0; }
