@@ -8,8 +8,20 @@ import type {
 
 /** A window's shape without its contents (a count window's contents can be long). */
 export type DashboardWindow =
-  | { readonly kind: "count"; readonly size: number }
-  | { readonly kind: "time"; readonly duration: number; readonly buckets: number };
+  | {
+      /** A window over the last `size` calls. */
+      readonly kind: "count";
+      /** Calls the window holds. */
+      readonly size: number;
+    }
+  | {
+      /** A window over the last `duration` ms, in `buckets`. */
+      readonly kind: "time";
+      /** Milliseconds the window spans. */
+      readonly duration: number;
+      /** Buckets the span is cut into. */
+      readonly buckets: number;
+    };
 
 /**
  * One breaker as the dashboard serves it (`GET /snapshot`, every `data:` line of `GET /events`,
@@ -18,10 +30,15 @@ export type DashboardWindow =
  * turns successive `stats` into rates whatever the skew between the two clocks.
  */
 export interface DashboardBreaker extends Omit<CircuitBreakerSnapshot, "window"> {
+  /** The breaker's name in the monitor. */
   readonly name: string;
+  /** The window's shape, when the breaker has one. */
   readonly window?: DashboardWindow | undefined;
+  /** What the window holds (all zero without one). */
   readonly metrics?: CircuitBreakerMetrics | undefined;
+  /** The breaker's call counts since it was created. */
   readonly stats?: CircuitBreakerStats | undefined;
+  /** The server's clock (epoch ms) when this was read. */
   readonly snapshotAt: number;
 }
 
