@@ -1,5 +1,4 @@
-import { CircuitBreakerMonitor } from "../index.js";
-import { describeValue } from "../describe.js";
+import { CircuitBreakerMonitor, describeValue } from "../index.js";
 
 /** What {@link createDashboard} takes. */
 export interface DashboardOptions {
