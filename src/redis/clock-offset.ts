@@ -13,11 +13,6 @@ export class ClockOffset {
   #next = 0;
   #value = 0;
 
-  /** `server - local`, ms (0 before the first answer). */
-  get value(): number {
-    return this.#value;
-  }
-
   sample(sent: number, received: number, serverTime: number): void {
     const trip = Math.max(0, received - sent);
     this.#offsets[this.#next] = serverTime - (sent + trip / 2);

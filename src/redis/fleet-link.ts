@@ -1,5 +1,5 @@
 import { ClockOffset } from "./clock-offset.js";
-import { RedisCommandTimeoutError, withTimeout } from "./command-timeout.js";
+import { withTimeout } from "./command-timeout.js";
 import type { RedisConnection } from "./connection.js";
 import { parseFleetState, parseReply, type FleetState, type ScriptReply } from "./fleet-state.js";
 import type { BreakerKeys } from "./keys.js";
@@ -60,6 +60,8 @@ export class FleetLink implements HubListener {
   #dirtyBase = 0;
   #dirtySince = 0;
   #manualAt = 0;
+  /** Server-scale time the current outage began (when this process noticed it). */
+  #lostAt: number | undefined;
 
   constructor(
     host: LinkHost,
@@ -110,7 +112,7 @@ export class FleetLink implements HubListener {
     if (!this.#dirty) {
       this.#dirty = true;
       this.#dirtyBase = this.#host.mirror.fleetGeneration;
-      this.#dirtySince = this.offset.toServer(this.now());
+      this.#dirtySince = this.#lostAt ?? this.offset.toServer(this.now());
     }
     this.#dirtySerial++;
     if (manual) this.#manualAt = this.offset.toServer(this.now());
@@ -158,7 +160,6 @@ export class FleetLink implements HubListener {
 
   /** A message on the breaker's channel: another process's change, or this one's echo. */
   message(message: string): void {
-    if (this.#closed) return;
     let fleet: FleetState;
     try {
       fleet = parseFleetState(message);
@@ -171,19 +172,18 @@ export class FleetLink implements HubListener {
 
   /** The pub/sub connection failed. */
   error(error: unknown): void {
-    if (!this.#closed) this.#fail(error);
+    this.#fail(error);
   }
 
   /** Runs a resync now (instead of at the next tick). */
   resyncSoon(): void {
-    if (this.#closed) return;
     queueMicrotask(() => {
       void this.#sync();
     });
   }
 
+  /** Called once (the storage keeps its closing promise). */
   async close(): Promise<void> {
-    if (this.#closed) return;
     this.#closed = true;
     if (this.#tick !== undefined) clearTimeout(this.#tick);
     for (const timer of this.#timers) clearTimeout(timer);
@@ -198,6 +198,8 @@ export class FleetLink implements HubListener {
   }
 
   #heard(fleet: FleetState): void {
+    // Changes made offline are merged by a resync (see sync.lua), never overwritten by an echo.
+    if (this.#dirty) return;
     const mirror = this.#host.mirror;
     if (mirror.pendingChange !== undefined) {
       // A local change is on its way: fold the newest state once its answer is in.
@@ -217,6 +219,7 @@ export class FleetLink implements HubListener {
   }
 
   #fail(error: unknown): void {
+    if (this.#outage.online) this.#lostAt = this.offset.toServer(this.now());
     this.#outage.fail(error);
     this.#host.mirror.pendingChange = undefined;
   }
@@ -236,15 +239,6 @@ export class FleetLink implements HubListener {
     try {
       const raw = await withTimeout(command, this.#settings.commandTimeout, name, this.#timers);
       const reply = parseReply(raw);
-      if (process.env["DBG"])
-        console.log(
-          "DBG",
-          this.#processId,
-          name,
-          args.slice(0, 4).join(" "),
-          "=>",
-          String(raw).slice(0, 60),
-        );
       this.offset.sample(sent, this.now(), reply.serverTime);
       return reply;
     } catch (error) {
@@ -255,13 +249,14 @@ export class FleetLink implements HubListener {
     }
   }
 
-  /** Bounds a background wait by `commandTimeout` for `ready` (the wait itself goes on). */
-  async #bounded(promise: Promise<void>): Promise<void> {
-    try {
-      await withTimeout(promise, this.#settings.commandTimeout, "SUBSCRIBE", this.#timers);
-    } catch (error) {
-      if (!(error instanceof RedisCommandTimeoutError)) this.#fail(error);
-    }
+  /**
+   * Bounds the subscription's wait for `ready` by `commandTimeout`: the subscription goes on in
+   * the background (the hub reports its failures), and `ready` never rejects.
+   */
+  async #bounded(subscribed: Promise<void>): Promise<void> {
+    await withTimeout(subscribed, this.#settings.commandTimeout, "SUBSCRIBE", this.#timers).catch(
+      () => undefined,
+    );
   }
 
   #schedule(): void {
@@ -299,7 +294,7 @@ export class FleetLink implements HubListener {
         String(mirror.fleetGeneration),
         mirror.changeId,
         snapshot.state,
-        snapshot.mode ?? "enabled",
+        mirror.mode,
         String(snapshot.failCounter),
         String(snapshot.successCounter),
         serverTime(mirror.openedAtServer, snapshot.openedAt, this.offset),
@@ -311,12 +306,13 @@ export class FleetLink implements HubListener {
         ...args,
       ]);
       if (this.#isClosed()) return;
-      const fleet = reply.fleet;
-      if (fleet === undefined) throw new Error("Redis answered a resync with no state");
+      // sync.lua writes a missing state back, so it always answers one.
+      const fleet = reply.fleet as FleetState;
+      this.#lostAt = undefined;
       this.#outage.recover();
       if (this.#dirtySerial !== serial) {
-        // Changed again while the merge was on its way: merge once more.
-        this.#heard(fleet);
+        // Changed again while this was on its way: the mirror holds newer changes than the
+        // answer; merge them in the next round.
         this.resyncSoon();
       } else {
         this.#dirty = false;

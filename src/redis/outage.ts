@@ -38,13 +38,11 @@ export class OutageTracker {
   }
 }
 
-/** Runs a user's callback; what it throws surfaces on its own, uncaught, not in the storage. */
+/** Runs a user's callback; what it throws goes to `console.error`, never into the storage. */
 function report(callback: () => void): void {
   try {
     callback();
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    console.error("aiobreaker/redis: an onOutage or onRecovery callback threw:", error);
   }
 }

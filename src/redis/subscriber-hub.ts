@@ -49,10 +49,11 @@ class SubscriberHub {
   leave(channel: string, listener: HubListener): void {
     const listeners = this.#channels.get(channel);
     if (!listeners?.delete(listener)) return;
-    const subscriber = this.#subscriber;
+    // Joined, so the connection exists.
+    const subscriber = this.#subscriber as Subscriber;
     if (listeners.size === 0) {
       this.#channels.delete(channel);
-      if (this.#channels.size !== 0 && subscriber !== undefined) {
+      if (this.#channels.size !== 0) {
         // The connection stays for the others; this channel's messages stop.
         subscriber.unsubscribe(channel).catch((error: unknown) => {
           this.#fail(error);
@@ -61,7 +62,7 @@ class SubscriberHub {
     }
     if (this.#channels.size === 0) {
       this.#subscriber = undefined;
-      subscriber?.close();
+      subscriber.close();
       this.#release();
     }
   }

@@ -7,7 +7,7 @@ import {
   type CircuitRedisStorageOptions,
   type RedisClientLike,
 } from "../../src/redis/index.js";
-import type { RedisCluster, RedisServer } from "../support/redis-server.js";
+import type { RedisCluster } from "../support/redis-server.js";
 
 export type Driver = "node-redis" | "ioredis";
 
@@ -22,11 +22,11 @@ export function uniqueName(label = "breaker"): string {
 export class Fixtures {
   readonly #closers: (() => Promise<void> | void)[] = [];
 
-  /** A connected client of `driver` to a standalone server. */
-  async client(driver: Driver, server: RedisServer): Promise<RedisClientLike> {
+  /** A connected client of `driver` to a standalone server (or a proxy in front of one). */
+  async client(driver: Driver, server: { readonly port: number }): Promise<RedisClientLike> {
     if (driver === "node-redis") {
       const client = createClient({
-        url: server.url,
+        url: `redis://127.0.0.1:${String(server.port)}`,
         socket: { reconnectStrategy: () => 50, connectTimeout: 500 },
       });
       client.on("error", () => undefined);

@@ -36,6 +36,38 @@ describe("CircuitRedisStorage input", () => {
       );
     }
     expect(() => new CircuitRedisStorage({} as never, { name: "x" })).toThrow(/got an object$/);
+    // ioredis-like without duplicate(); node-redis-like that is neither a client nor a cluster.
+    for (const shape of [
+      { call() {}, status: "ready" },
+      { sendCommand() {}, duplicate() {} },
+    ]) {
+      expect(() => new CircuitRedisStorage(shape as never, { name: "x" })).toThrow(
+        /client must be a node-redis client/,
+      );
+    }
+  });
+
+  it("names every kind of bad value", () => {
+    const cases: [unknown, string][] = [
+      [Symbol("s"), "Symbol(s)"],
+      [10n, "10n"],
+      [[1], "an array of length 1"],
+      [new Map(), "an instance of Map"],
+      [function named() {}, "function named"],
+      [() => 1, "function anonymous"],
+      [null, "null"],
+      [Object.create(null), "an object"],
+    ];
+    for (const [value, shown] of cases) {
+      expect(() => new CircuitRedisStorage(client, { name: value as never })).toThrow(
+        `CircuitRedisStorage name must be a non-empty string, got ${shown}`,
+      );
+    }
+    expect(
+      () => new CircuitRedisStorage(client, { name: "x", onOutage: "x".repeat(50) as never }),
+    ).toThrow(
+      `CircuitRedisStorage onOutage must be a function, got ${JSON.stringify(`${"x".repeat(40)}…`)}`,
+    );
   });
 
   it("refuses a missing or empty name, bad options and unknown ones", () => {

@@ -10,8 +10,9 @@
 --       the mirror is written if the state is missing; if it holds the same state and mode as
 --       the fleet, the fleet's stays (counts made offline are not merged); the mirror is
 --       written if the fleet has not moved since that generation; otherwise the later manual change wins (the mirror's, ARGV[16], against the
---       fleet's mt); with no manual change on the fleet since the outage began (ARGV[15]), an
---       opening wins over a state that is not open (both enabled); otherwise the fleet's stays.
+--       fleet's mt, a tie going to the fleet); with no manual change on the fleet since the
+--       outage began (ARGV[15]), an opening wins over a state that is not open (both enabled);
+--       otherwise the fleet's stays.
 --
 -- KEYS: see lib.lua (state, leases, window).
 -- ARGV[1]  channel
@@ -46,7 +47,7 @@ if mode ~= "0" then
     local manual_at = tonumber(ARGV[16])
     if manual_at > s.mt then
       write = true
-    elseif s.mt <= tonumber(ARGV[15]) then
+    elseif s.mt < tonumber(ARGV[15]) then
       write = ARGV[7] == "open" and s.st ~= "open" and s.md == "enabled" and ARGV[8] == "enabled"
     end
   end
