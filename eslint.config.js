@@ -2,10 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "coverage/", "node_modules/"] },
+  {
+    ignores: [
+      "dist/",
+      "coverage/",
+      "node_modules/",
+      "docs/api/",
+    ],
+  },
   js.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.cts"],
     extends: [...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -20,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts"],
+    files: ["test/**/*.ts", "test/**/*.cts"],
     rules: {
       "@typescript-eslint/require-await": "off",
       "@typescript-eslint/only-throw-error": "off",
@@ -33,13 +40,25 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.js"],
+    // Type tests: a value used only in `typeof` is the point, and tsc's noUnusedLocals (in
+    // test/types/tsconfig.json) counts that as a use; `Equal`'s type parameters are the check.
+    files: ["test/types/**/*.ts", "test/types/**/*.cts"],
+    rules: {
+      "@typescript-eslint/no-unused-vars": "off",
+      "@typescript-eslint/no-unnecessary-type-parameters": "off",
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.cjs"],
     languageOptions: {
       globals: {
         console: "readonly",
         process: "readonly",
         setTimeout: "readonly",
         globalThis: "readonly",
+        fetch: "readonly",
+        Response: "readonly",
+        AbortSignal: "readonly",
       },
     },
   },

@@ -4,12 +4,17 @@ import type { CircuitBreaker } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
 import type { CallHost } from "./controlled-call.js";
 import { DeadlineQueue } from "./deadline-queue.js";
-import { rejectedChannel, stateChangeChannel, type CallTraceContext } from "./diagnostics.js";
+import {
+  callChannel,
+  rejectedChannel,
+  stateChangeChannel,
+  type CallTraceContext,
+} from "./diagnostics.js";
 import { createEpoch } from "./epoch.js";
 import { ConcurrencyLimitError } from "./call-errors.js";
 import { CircuitBreakerError, createRejection, isRaisedBy } from "./errors.js";
 import type { ExclusionList } from "./exclusions.js";
-import { FailureEvent, tripError } from "./failure-event.js";
+import { decideFailure, tripError } from "./failure-event.js";
 import {
   COUNTED,
   EXCLUDED,
@@ -25,8 +30,10 @@ import type { CallOutcome, NeutralReason } from "./listener.js";
 import type { ListenerSet } from "./listener-set.js";
 import { CircuitBreakerMode } from "./mode.js";
 import { openDuration } from "./open-duration.js";
+import { OpeningTimes } from "./opening-times.js";
+import { admit } from "./admission.js";
 import type { ReconfigurableOptions } from "./options.js";
-import { FAILED, SLOW, type FailureWindow } from "./outcome-window.js";
+import { SLOW, type FailureWindow } from "./outcome-window.js";
 import { shareTimeWindow } from "./shared-window.js";
 import type { Settings } from "./settings.js";
 import { parseSnapshot, type CircuitBreakerSnapshot } from "./snapshot.js";
@@ -41,13 +48,6 @@ import { restoreWindowAs } from "./window-snapshot.js";
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
 const { FORCED_OPEN } = CircuitBreakerMode;
 type AnyFunction = (...args: never[]) => unknown;
-
-/**
- * How often one admission may be decided again because a `stateChange` listener moved the
- * breaker while it was half-opening: enough for any listener that settles, bounded for one that
- * never does.
- */
-const ADMISSION_ROUNDS = 4;
 
 /** What a breaker is made of, fixed at construction. */
 export interface CoreParts {
@@ -104,12 +104,7 @@ export class BreakerCore implements CallGate, CallHost {
   /** Callers waiting on this breaker (for a trial slot, for its next change); made on first use. */
   #room: WaitingRoom | undefined;
   #deadlines: DeadlineQueue | undefined;
-  /** The storage generation `#implied` was computed for (see `#unrecordedDuration`). */
-  #impliedFor = -1;
-  #implied = 0;
-  /** The generation whose opening was dated in the future, and the time it is taken as instead. */
-  #correctedFor = -1;
-  #correctedOpenedAt = 0;
+  readonly #openings: OpeningTimes;
   /** A trial slot whose release threw, in this generation: given back at the next chance. */
   #owedRelease = -1;
 
@@ -123,6 +118,7 @@ export class BreakerCore implements CallGate, CallHost {
     this.given = parts.given;
     this.settings = parts.settings;
     this.counters = new CallCounters(parts.clock.now());
+    this.#openings = new OpeningTimes(this);
     this.epoch = createEpoch(this, this.storage.generation, this.storage.state, this.storage.mode);
   }
 
@@ -134,6 +130,11 @@ export class BreakerCore implements CallGate, CallHost {
   /** `"enabled"`, `"disabled"` or `"forced-open"`: the storage's, shared like the state. */
   get mode(): CircuitBreakerMode {
     return this.storage.mode;
+  }
+
+  /** The waiting room if one was made (admission reads it without making one). */
+  get madeRoom(): WaitingRoom | undefined {
+    return this.#room;
   }
 
   /** Callers queued for a trial slot (no waiting room is made to answer). */
@@ -165,7 +166,7 @@ export class BreakerCore implements CallGate, CallHost {
    */
   nextChange(signal: AbortSignal | undefined, since?: number): Promise<void> {
     // A change another breaker made to a shared storage counts too.
-    this.#catchUp();
+    this.catchUp();
     return this.room.nextChange(signal, since !== undefined && since !== this.changeCount);
   }
 
@@ -174,69 +175,29 @@ export class BreakerCore implements CallGate, CallHost {
     return this.mode === FORCED_OPEN ? OPEN : this.storage.state;
   }
 
-  /**
-   * When the current opening began: the storage's `openedAt`, unless that lies ahead of the
-   * clock (the clock was set back since, or another host's clock ran ahead): the opening is then
-   * taken to have begun when this breaker first saw it so, so that it lasts its own duration
-   * rather than until the clock catches up, a day later perhaps.
-   */
+  /** When the current opening began; see {@link OpeningTimes.openedAt}. */
   get openedAt(): number | undefined {
-    const storage = this.storage;
-    const openedAt = storage.openedAt;
-    if (openedAt === undefined || storage.state !== OPEN) return openedAt;
-    if (this.#correctedFor === storage.generation) return this.#correctedOpenedAt;
-    const now = this.clock.now();
-    if (openedAt <= now) return openedAt;
-    this.#correctedFor = storage.generation;
-    this.#correctedOpenedAt = now;
-    return now;
+    return this.#openings.openedAt();
   }
 
   /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or forced open). */
   get retryAt(): number | undefined {
-    const storage = this.storage;
-    if (storage.state !== OPEN || this.mode === FORCED_OPEN) return undefined;
-    const openedAt = this.openedAt;
-    // Open with no recorded opening time: the next call is a trial.
-    if (openedAt === undefined) return this.clock.now();
-    return openedAt + (storage.openDuration ?? this.#unrecordedDuration(openedAt));
-  }
-
-  /**
-   * The length of an opening whose storage recorded none: the `resetTimeout` number, or the
-   * backoff function's answer for the current attempt, asked once per opening so that a
-   * jittered answer stays put (opened by another breaker, a storage made open, a restore).
-   */
-  #unrecordedDuration(openedAt: number): number {
-    const resetTimeout = this.settings.resetTimeout;
-    if (typeof resetTimeout === "number") return resetTimeout;
-    const storage = this.storage;
-    if (this.#impliedFor !== storage.generation) {
-      this.#impliedFor = storage.generation;
-      this.#implied =
-        openDuration(
-          this.settings,
-          undefined,
-          openedAt,
-          Math.max(1, storage.openAttempts),
-          (e, o) => {
-            this.listeners.report(e, o);
-          },
-        ) ?? 0;
-    }
-    return this.#implied;
+    return this.mode === FORCED_OPEN ? undefined : this.#openings.retryAt();
   }
 
   /** Keeps the current opening at `duration` ms whatever `resetTimeout` becomes (reconfigure). */
   pinOpenDuration(duration: number): void {
-    this.#impliedFor = this.storage.generation;
-    this.#implied = duration;
+    this.#openings.pin(duration);
   }
 
   /** The current epoch if a call may take the shortest path; see `CallGate`. */
   plainEpoch(): Epoch | undefined {
     const epoch = this.epoch;
-    return epoch.plain && epoch.generation === this.storage.generation ? epoch : undefined;
+    return epoch.plain &&
+      epoch.generation === this.storage.generation &&
+      !callChannel.hasSubscribers
+      ? epoch
+      : undefined;
   }
 
   run(
@@ -262,54 +223,7 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   admit(reserved: boolean): Epoch | CircuitBreakerError | TrialPending {
-    // A woken waiter's reservation ends with this answer, whatever it is.
-    const room = this.#room;
-    if (reserved && room !== undefined && room.reserved > 0) room.reserved--;
-    const storage = this.storage;
-    for (let round = 1; ; round++) {
-      // Caught up first, so that a refusal records the changes already seen.
-      let epoch = this.epoch;
-      if (epoch.generation !== storage.generation) epoch = this.sync();
-      if (epoch.mode === FORCED_OPEN) {
-        return this.reject(`Circuit breaker${this.label()} is forced open`, undefined);
-      }
-      if (epoch.direct) return epoch;
-      if (epoch.state === OPEN) {
-        const retryAt = this.retryAt;
-        if (retryAt !== undefined && this.clock.now() < retryAt) {
-          return this.reject(`Circuit breaker${this.label()} is open`, retryAt);
-        }
-        this.transition(HALF_OPEN, undefined, undefined, "retry", epoch.generation);
-        // A stateChange listener may have moved the breaker on: decide on what it is now.
-        if (round < ADMISSION_ROUNDS) continue;
-        epoch = this.epoch;
-        if (epoch.state !== HALF_OPEN || epoch.mode !== CircuitBreakerMode.ENABLED) {
-          return this.reject(`Circuit breaker${this.label()} is ${epoch.reported}`, this.retryAt);
-        }
-      }
-      this.#payOwedRelease(epoch.generation);
-      const limit = this.settings.halfOpenMaxCalls;
-      // Woken waiters hold their slots; newcomers queue behind anyone already waiting.
-      const waiting = reserved || room === undefined ? 0 : room.reserved + room.queued;
-      if (waiting < limit) {
-        let granted: boolean | "pending" = false;
-        try {
-          granted = storage.acquireTrial(
-            epoch.generation,
-            limit - waiting,
-            this.settings.halfOpenTimeout,
-          );
-        } catch (error) {
-          this.storageFault(error);
-        }
-        if (granted === true) return epoch;
-        if (granted === "pending") return TRIAL_PENDING;
-      }
-      return this.reject(
-        `Circuit breaker${this.label()} is half-open with all ${String(limit)} trial slots taken`,
-        undefined,
-      );
-    }
+    return admit(this, reserved);
   }
 
   /** A trial slot a shared storage did not grant in time. */
@@ -343,7 +257,7 @@ export class BreakerCore implements CallGate, CallHost {
     const storage = this.storage;
     // A late success (admitted in an earlier generation) is reported but decides nothing.
     if (epoch.generation !== storage.generation) {
-      this.#catchUp();
+      this.catchUp();
       this.#heardSuccess(start, outcome);
       return;
     }
@@ -371,7 +285,7 @@ export class BreakerCore implements CallGate, CallHost {
       trial = storage.recordTrialSuccess(epoch.generation, this.settings.successThreshold);
     } catch (error) {
       this.storageFault(error);
-      this.#releaseTrial(epoch.generation);
+      this.releaseTrialSlot(epoch.generation);
     }
     if (trial?.closed === true) this.sync();
     else this.wakeOne();
@@ -404,54 +318,21 @@ export class BreakerCore implements CallGate, CallHost {
     if (trace !== undefined) this.#traced(trace, outcome, start);
     const storage = this.storage;
     if (epoch.generation !== storage.generation) {
-      this.#catchUp();
-      this.#heardFailure(error, start, outcome);
+      this.catchUp();
+      this.heardFailure(error, start, outcome);
       return error;
     }
-    const closed = epoch.disabled || epoch.state === CLOSED;
-    const failure = new FailureEvent(
-      this,
-      epoch.generation,
-      closed && !epoch.disabled ? this.settings.failMax : undefined,
-      error,
-    );
-    // Into the window first: a storage that keeps it judges its rates with this failure in.
-    const window = this.window;
-    if (closed && window !== undefined) {
-      window.record(this.windowNeedsTime ? failure.now : 0, slow ? FAILED | SLOW : FAILED);
-    }
-    let count = storage.failCounter + 1;
-    let tripped = false;
-    try {
-      ({ failCounter: count, tripped } = storage.recordFailure(failure));
-    } catch (storageError) {
-      this.storageFault(storageError);
-    }
-    this.#heardFailure(error, start, outcome);
-    if (tripped) {
-      // The storage opened itself; listeners hear of it now, after the failure.
-      this.#catchUp();
-      return this.#tripped(error, `opened after ${String(count)} consecutive failures`);
-    }
-    // A listener may have changed the state meanwhile; then this failure no longer decides.
-    if (storage.generation !== epoch.generation || epoch.disabled) return error;
-    let reason: string | undefined = "re-opened: a trial call failed";
-    if (closed) {
-      reason = rateVerdict(this.settings, window);
-      if (reason === undefined) return error;
-    }
-    const cause: StateChangeCause = closed ? "trip" : "reopen";
-    if (!this.trip(failure.now, error, cause, epoch.generation)) return error;
-    return this.#tripped(error, reason);
+    return decideFailure(this, epoch, error, slow, start, outcome);
   }
 
-  #heardFailure(error: unknown, start: number, outcome: CallOutcome): void {
+  /** Tells the `failure` hooks, with the call's duration. */
+  heardFailure(error: unknown, start: number, outcome: CallOutcome): void {
     if (this.needsDurations)
       this.listeners.failure(this.breaker, error, this.#info(start, outcome));
   }
 
   /** What the call that tripped the breaker raises. */
-  #tripped(error: unknown, reason: string): unknown {
+  tripped(error: unknown, reason: string): unknown {
     return this.settings.throwNewErrorOnTrip ? tripError(this, error, reason) : error;
   }
 
@@ -464,15 +345,16 @@ export class BreakerCore implements CallGate, CallHost {
     if (counted) this.counters.neutral++;
     if (trace !== undefined) this.#traced(trace, "neutral", UNMEASURED);
     if (epoch.generation !== this.storage.generation) {
-      this.#catchUp();
+      this.catchUp();
     } else if (epoch.state === HALF_OPEN && !epoch.disabled) {
-      this.#releaseTrial(epoch.generation);
+      this.releaseTrialSlot(epoch.generation);
       this.wakeOne();
     }
     if (reason !== undefined) this.listeners.neutral(this.breaker, reason);
   }
 
-  #releaseTrial(generation: number): void {
+  /** Gives back a trial slot; a release that throws is owed, and paid at the next admission. */
+  releaseTrialSlot(generation: number): void {
     try {
       this.storage.releaseTrial(generation);
     } catch (error) {
@@ -482,11 +364,11 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   /** A release that threw is tried again before the next trial is asked for in its generation. */
-  #payOwedRelease(generation: number): void {
+  payOwedRelease(generation: number): void {
     if (this.#owedRelease === -1) return;
     const owed = this.#owedRelease;
     this.#owedRelease = -1;
-    if (owed === generation) this.#releaseTrial(owed);
+    if (owed === generation) this.releaseTrialSlot(owed);
   }
 
   #info(start: number, outcome: CallOutcome): { duration: number; outcome: CallOutcome } {
@@ -546,19 +428,19 @@ export class BreakerCore implements CallGate, CallHost {
     generation: number = this.storage.generation,
   ): boolean {
     // Listeners hear of changes from the state they last heard of, so catch up with it first.
-    this.#catchUp();
+    this.catchUp();
     let applied = false;
     try {
       applied = this.storage.setState(state, openedAt, openDuration, { cause, generation });
     } catch (error) {
       this.storageFault(error);
     }
-    this.#catchUp();
+    this.catchUp();
     return applied;
   }
 
   /** Follows a storage that moved since the current epoch (this breaker, or another one). */
-  #catchUp(): void {
+  catchUp(): void {
     if (this.epoch.generation !== this.storage.generation) this.sync();
   }
 
@@ -610,14 +492,14 @@ export class BreakerCore implements CallGate, CallHost {
 
   /** Sets the mode in the storage, which starts a new generation: calls admitted before decide nothing. */
   setMode(mode: CircuitBreakerMode): void {
-    this.#catchUp();
+    this.catchUp();
     if (this.storage.mode === mode) return;
     try {
       this.storage.setMode(mode);
     } catch (error) {
       this.storageFault(error);
     }
-    this.#catchUp();
+    this.catchUp();
   }
 
   /** Uses `window` for rates, or the storage's shared one for a time window if it keeps them. */
@@ -680,7 +562,7 @@ export class BreakerCore implements CallGate, CallHost {
 
   restore(snapshot: CircuitBreakerSnapshot): void {
     const now = this.clock.now();
-    const restored = parseSnapshot(snapshot);
+    const restored = parseSnapshot(snapshot, now);
     this.storage.restore({ ...restored.stored, mode: restored.mode });
     const spec = this.settings.window;
     if (spec !== undefined && restored.window !== undefined) {

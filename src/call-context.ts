@@ -11,6 +11,7 @@
  * ```
  */
 export interface ExecuteContext {
+  /** Aborts on the caller's signal or at the call's `callTimeout`, whichever comes first. */
   readonly signal: AbortSignal;
 }
 

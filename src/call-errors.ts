@@ -6,13 +6,14 @@
  * ```ts
  * const breaker = new CircuitBreaker({ name: "search", callTimeout: 250 });
  * try {
- *   await breaker.call(search, query, { signal: undefined });
+ *   await breaker.execute(({ signal }) => search(query, { signal }));
  * } catch (error) {
  *   if (error instanceof CallTimeoutError) console.warn(`gave up after ${error.timeout} ms`);
  * }
  * ```
  */
 export class CallTimeoutError extends Error {
+  /** Always `"CallTimeoutError"` (set on the prototype). */
   declare readonly name: "CallTimeoutError";
   /** The name of the breaker whose timeout expired. */
   readonly breaker: string | undefined;
@@ -39,6 +40,7 @@ export class CallTimeoutError extends Error {
  * the refusal is not a failure.
  */
 export class ConcurrencyLimitError extends Error {
+  /** Always `"ConcurrencyLimitError"` (set on the prototype). */
   declare readonly name: "ConcurrencyLimitError";
   /** The name of the breaker that refused the call. */
   readonly breaker: string | undefined;
@@ -76,6 +78,7 @@ export class ConcurrencyLimitError extends Error {
  * ```
  */
 export class FailedResultError extends Error {
+  /** Always `"FailedResultError"` (set on the prototype). */
   declare readonly name: "FailedResultError";
   /** The name of the breaker that judged the result. */
   readonly breaker: string | undefined;

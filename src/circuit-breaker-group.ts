@@ -6,9 +6,13 @@ import type { CircuitBreakerMonitor } from "./monitor.js";
 import type { CircuitBreakerOptions } from "./options.js";
 import { CircuitBreakerState } from "./state.js";
 import type { CircuitBreakerStorage } from "./storage.js";
+import { isThenable } from "./thenable.js";
 import { assertDuration, assertInteger } from "./validate.js";
 
-/** Options of {@link CircuitBreakerGroup}: the options every breaker gets, and the group's own. */
+/**
+ * Options of {@link CircuitBreakerGroup}: the options every breaker gets, and the group's own.
+ * An option left out or given as `undefined` takes its default; `null` is a `TypeError`.
+ */
 export interface CircuitBreakerGroupOptions extends Omit<
   CircuitBreakerOptions,
   "name" | "monitor" | "initialState" | "storage"
@@ -19,25 +23,43 @@ export interface CircuitBreakerGroupOptions extends Omit<
    */
   name: string;
   /** Most breakers held at once; an integer >= 1. Default 1 000. */
-  maxKeys?: number;
+  maxKeys?: number | undefined;
   /** A breaker unused this long (ms) may be evicted, if it is clean (see the class). Default 300 000. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /**
    * Where each breaker is registered (and unregistered when evicted): an object with `register`
    * and `unregister` methods, checked at construction.
    */
-  monitor?: CircuitBreakerMonitor;
-  /** Builds the storage of each key's breaker; default a memory storage each. */
-  storage?: (key: string) => CircuitBreakerStorage;
+  monitor?: CircuitBreakerMonitor | undefined;
+  /**
+   * Builds the storage of each key's breaker; default a memory storage each. Each call must build
+   * a storage of its own: evicting a key's breaker closes the storage built for it (its `close()`,
+   * when it has one; a failure goes to `onListenerError` as `"storage"`).
+   */
+  storage?: ((key: string) => CircuitBreakerStorage) | undefined;
+  /**
+   * Longest key, in characters; an integer >= 1. Default 1 024. A longer key is a `RangeError`
+   * from `get` (and a rejection from `call`); `has` answers `false` for it.
+   */
+  maxKeyLength?: number | undefined;
 }
 
 interface Entry {
   readonly breaker: CircuitBreaker;
+  /** The storage the group's factory built for it, which eviction closes. */
+  readonly storage: CircuitBreakerStorage | undefined;
   lastUsed: number;
 }
 
 /** Entries examined per pass of an eviction: bounds the work a flood of new keys can cause. */
 const EVICTION_SCAN = 16;
+
+/**
+ * Default `maxKeyLength`. Keys are hosts, tenants, routes: a kilobyte holds any of them, and
+ * engines hash strings past about 16 000 characters by their length alone, so that long keys
+ * would all collide in the maps every lookup goes through.
+ */
+const MAX_KEY_LENGTH = 1_024;
 
 /** Keys named like the overflow breaker, or like an escaped one: `overflow`, `_overflow`, … */
 const ESCAPED_KEY = /^_*overflow$/;
@@ -50,12 +72,13 @@ const ESCAPED_KEY = /^_*overflow$/;
  * no failure in its window. A breaker that holds failures, has a call in flight or is open
  * stays, so flooding the group with new keys cannot wipe a failing key's history. When the
  * group is full and none of the oldest breakers is clean, new keys share one overflow breaker
- * (`${name}:overflow`) until room frees up.
+ * (`${name}:overflow`) until room frees up. Evicting a breaker closes the storage that the
+ * `storage` factory built for it.
  *
  * Each key's breaker is named `${name}:${key}`, except that a key made of underscores followed
  * by `overflow` (`overflow`, `_overflow`, …) gets one more underscore (`${name}:_overflow`), so
  * that no key's breaker shares the overflow breaker's name, in a monitor or in errors. `keys()`,
- * `has()` and `get()` take the keys as given.
+ * `has()` and `get()` take the keys as given. A key is at most `maxKeyLength` characters.
  *
  * @example
  * ```ts
@@ -68,6 +91,7 @@ export class CircuitBreakerGroup {
   readonly #options: CircuitBreakerOptions;
   readonly #maxKeys: number;
   readonly #idleTimeout: number;
+  readonly #maxKeyLength: number;
   readonly #monitor: CircuitBreakerMonitor | undefined;
   readonly #storage: ((key: string) => CircuitBreakerStorage) | undefined;
   readonly #clock: Clock;
@@ -85,12 +109,21 @@ export class CircuitBreakerGroup {
     if (typeof options !== "object" || (options as unknown) === null) {
       throw new TypeError(`group options must be an object, got ${describeValue(options)}`);
     }
-    const { name, maxKeys = 1_000, idleTimeout = 300_000, monitor, storage, ...shared } = options;
+    const {
+      name,
+      maxKeys = 1_000,
+      idleTimeout = 300_000,
+      maxKeyLength = MAX_KEY_LENGTH,
+      monitor,
+      storage,
+      ...shared
+    } = options;
     if (typeof name !== "string" || name === "") {
       throw new TypeError(`group name must be a non-empty string, got ${describeValue(name)}`);
     }
     assertInteger("maxKeys", maxKeys, 1);
     assertDuration("idleTimeout", idleTimeout);
+    assertInteger("maxKeyLength", maxKeyLength, 1);
     if (storage !== undefined && typeof storage !== "function") {
       throw new TypeError(
         `group storage must be a function (key) => storage, got ${describeValue(storage)}`,
@@ -111,6 +144,7 @@ export class CircuitBreakerGroup {
     this.#options = shared;
     this.#maxKeys = maxKeys;
     this.#idleTimeout = idleTimeout;
+    this.#maxKeyLength = maxKeyLength;
     this.#monitor = monitor;
     this.#storage = storage;
     this.#clock = shared.clock ?? systemClock;
@@ -134,12 +168,17 @@ export class CircuitBreakerGroup {
     return held.map(([key]) => key);
   }
 
-  /** Whether `key` has a breaker now. */
+  /** Whether `key` has a breaker now; `false` for a key no breaker can have (too long, say). */
   has(key: string): boolean {
+    if (typeof key !== "string" || key.length > this.#maxKeyLength) return false;
     return this.#entries.has(key) || this.#parked.has(key);
   }
 
-  /** The breaker for `key`, created on first use (or the overflow breaker when full of unclean ones). */
+  /**
+   * The breaker for `key`, created on first use (or the overflow breaker when full of unclean
+   * ones). A key that is not a string is a `TypeError`; one longer than `maxKeyLength` a
+   * `RangeError`.
+   */
   get(key: string): CircuitBreaker {
     if (typeof key !== "string") {
       throw new TypeError(`a group key must be a string, got ${describeValue(key)}`);
@@ -158,10 +197,25 @@ export class CircuitBreakerGroup {
       entry.lastUsed = now;
       return entry.breaker;
     }
-    this.#evictIdle(now);
+    // Only a new key is measured: a held one passed this check when it was created.
+    if (key.length > this.#maxKeyLength) {
+      throw new RangeError(
+        `a group key may have at most maxKeyLength (${String(this.#maxKeyLength)}) characters, got ${String(key.length)}: ${describeValue(key)}`,
+      );
+    }
+    this.#evictIdle(now, EVICTION_SCAN);
     if (this.size >= this.#maxKeys && !this.#evictOne()) return this.#overflowBreaker();
-    const breaker = this.#create(`${this.#name}:${ESCAPED_KEY.test(key) ? "_" : ""}${key}`, key);
-    entries.set(key, { breaker, lastUsed: now });
+    const name = `${this.#name}:${ESCAPED_KEY.test(key) ? "_" : ""}${key}`;
+    const storage = this.#storage?.(key);
+    let breaker: CircuitBreaker;
+    try {
+      breaker = this.#create(name, storage);
+    } catch (error) {
+      // A storage no breaker took (one the breaker refused) must not keep what it opened.
+      if (storage !== undefined) this.#close(storage, name);
+      throw error;
+    }
+    entries.set(key, { breaker, storage, lastUsed: now });
     return breaker;
   }
 
@@ -175,34 +229,40 @@ export class CircuitBreakerGroup {
     try {
       breaker = this.get(key);
     } catch (error) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- get() throws only TypeErrors
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- get() throws only TypeErrors and RangeErrors
       return Promise.reject(error);
     }
     return breaker.call(fn, ...args);
   }
 
-  /** Evicts the clean breakers idle for `idleTimeout`; returns how many went. */
+  /**
+   * Evicts every clean breaker idle for `idleTimeout` (each idle one is checked, in time linear
+   * in the number held); returns how many went. The sweep that `get` runs on a new key checks
+   * only a few, so that a flood of new keys stays cheap.
+   */
   evictIdle(): number {
     const before = this.size;
-    this.#evictIdle(this.#clock.now());
+    this.#evictIdle(this.#clock.now(), Infinity);
     return before - this.size;
   }
 
-  #evictIdle(now: number): void {
-    // Parked entries first, each checked again in turn: one may have become clean since.
+  /** Checks at most `limit` parked entries, then at most `limit` idle ones in order of use. */
+  #evictIdle(now: number, limit: number): void {
+    // Parked entries first, each checked again in turn: one may have become clean since. An
+    // entry parked again goes to the end, where this pass must not meet it twice.
     const parked = this.#parked;
-    let scanned = Math.min(parked.size, EVICTION_SCAN);
+    let scanned = Math.min(parked.size, limit);
     for (const [key, entry] of parked) {
       if (scanned-- === 0) break;
       parked.delete(key);
-      if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
+      if (isClean(entry.breaker)) this.#retire(entry);
       else parked.set(key, entry);
     }
     scanned = 0;
     for (const [key, entry] of this.#entries) {
-      if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= EVICTION_SCAN) return;
+      if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= limit) return;
       this.#entries.delete(key);
-      if (isClean(entry.breaker)) this.#monitor?.unregister(entry.breaker);
+      if (isClean(entry.breaker)) this.#retire(entry);
       else parked.set(key, entry);
     }
   }
@@ -219,7 +279,7 @@ export class CircuitBreakerGroup {
       if (scanned++ >= EVICTION_SCAN) return false;
       if (isClean(entry.breaker)) {
         map.delete(key);
-        this.#monitor?.unregister(entry.breaker);
+        this.#retire(entry);
         return true;
       }
     }
@@ -230,11 +290,54 @@ export class CircuitBreakerGroup {
     return (this.#overflow ??= this.#create(`${this.#name}:overflow`, undefined));
   }
 
-  #create(name: string, key: string | undefined): CircuitBreaker {
+  #create(name: string, storage: CircuitBreakerStorage | undefined): CircuitBreaker {
     const options: CircuitBreakerOptions = { ...this.#options, name };
     if (this.#monitor !== undefined) options.monitor = this.#monitor;
-    if (this.#storage !== undefined && key !== undefined) options.storage = this.#storage(key);
+    if (storage !== undefined) options.storage = storage;
     return new CircuitBreaker(options);
+  }
+
+  /** An evicted breaker leaves the monitor, and the storage built for it is closed. */
+  #retire(entry: Entry): void {
+    this.#monitor?.unregister(entry.breaker);
+    if (entry.storage !== undefined) this.#close(entry.storage, entry.breaker.name ?? "");
+  }
+
+  /** Calls the storage's `close()`, if it has one; a failure is reported, never thrown. */
+  #close(storage: CircuitBreakerStorage, name: string): void {
+    try {
+      const closing = storage.close?.();
+      if (isThenable(closing)) {
+        closing.then(undefined, (error: unknown) => {
+          this.#closeFailed(name, error);
+        });
+      }
+    } catch (error) {
+      this.#closeFailed(name, error);
+    }
+  }
+
+  /** A failed close goes to `onListenerError` as a storage fault, else to the console. */
+  #closeFailed(name: string, error: unknown): void {
+    const handler = this.#options.onListenerError;
+    if (handler === undefined) {
+      console.error(
+        `aiobreaker: closing the storage of the breaker ${JSON.stringify(name)} failed`,
+        error,
+      );
+      return;
+    }
+    try {
+      const result = handler(error, "storage");
+      if (isThenable(result)) {
+        result.then(undefined, (handlerError: unknown) => {
+          console.error(handlerError, error);
+        });
+      }
+    } catch (handlerError) {
+      // The handler itself failed: the console is the one place left that loses neither error.
+      console.error(handlerError, error);
+    }
   }
 }
 

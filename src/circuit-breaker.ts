@@ -116,6 +116,7 @@ export class CircuitBreaker {
     return this.#core.settings.failMax;
   }
 
+  /** Changes it as `reconfigure({ failMax })` does: validated, `undefined` restores the default. */
   set failMax(value: number | undefined) {
     this.reconfigure({ failMax: value });
   }
@@ -125,6 +126,7 @@ export class CircuitBreaker {
     return this.#core.settings.resetTimeout;
   }
 
+  /** Changes it as `reconfigure({ resetTimeout })` does: validated before anything changes. */
   set resetTimeout(value: number | ResetTimeoutFunction) {
     this.reconfigure({ resetTimeout: value });
   }

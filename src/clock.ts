@@ -3,6 +3,7 @@
  * simulation; the breaker reads it only when it needs the time (opening, and calls while open).
  */
 export interface Clock {
+  /** The time now, epoch ms; a finite number. */
   now(): number;
 }
 

@@ -43,6 +43,7 @@ let setOrigin: (error: CircuitBreakerError, origin: object, changes?: ChangeSour
  * ```
  */
 export class CircuitBreakerError extends Error {
+  /** Always `"CircuitBreakerError"` (set on the prototype). */
   declare readonly name: "CircuitBreakerError";
   /** The name of the breaker that raised it. */
   readonly breaker: string | undefined;

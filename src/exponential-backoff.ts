@@ -6,23 +6,23 @@ export type ResetTimeoutFunction = (attempt: number, error: unknown) => number;
 /** Options of {@link exponentialBackoff}. */
 export interface ExponentialBackoffOptions {
   /** Open time of the first opening, ms; >= 0. Default 1 000. */
-  initial?: number;
+  initial?: number | undefined;
   /** The cap, ms; >= `initial`. Default 60 000. */
-  max?: number;
+  max?: number | undefined;
   /** Growth per re-opening; >= 1. Default 2. */
-  multiplier?: number;
+  multiplier?: number | undefined;
   /**
    * Spread, so a fleet does not retry in step: `"full"` (anywhere in [0, d]), `"equal"` (d/2 plus
    * up to d/2, the default), `"none"`, or a fraction j in [0, 1] (d·(1−j) plus up to d·j).
    */
-  jitter?: "none" | "full" | "equal" | number;
+  jitter?: "none" | "full" | "equal" | number | undefined;
   /**
    * A source in [0, 1); default `Math.random`. Inject one for repeatable tests. Each value it
    * returns is checked when used (not with `jitter: "none"`, which never asks): any other value
    * makes the backoff function throw a `RangeError` naming it rather than exceed `max` (a
    * breaker reports that to `onListenerError` as `"resetTimeout"`).
    */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 const names = new Set(["initial", "max", "multiplier", "jitter", "random"]);
@@ -48,6 +48,11 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Res
     if (!names.has(key)) {
       throw new TypeError(
         `exponentialBackoff: unknown option ${JSON.stringify(key)}; it takes ${[...names].join(", ")}`,
+      );
+    }
+    if ((options as Record<string, unknown>)[key] === null) {
+      throw new TypeError(
+        `exponentialBackoff: ${key} must not be null; leave it out or pass undefined for the default`,
       );
     }
   }

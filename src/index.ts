@@ -1,3 +1,9 @@
+/**
+ * A circuit breaker for TypeScript and JavaScript, after Python's aiobreaker.
+ *
+ * @module aiobreaker
+ */
+
 export { CircuitBreaker } from "./circuit-breaker.js";
 export type {
   CircuitBreakerOptions,

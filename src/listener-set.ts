@@ -28,6 +28,7 @@ type Hook = (this: CircuitBreakerListenerHooks, ...args: unknown[]) => unknown;
 /** A listener and the function its hook had when it was added. */
 type Entry = readonly [listener: CircuitBreakerListenerHooks, hook: Hook];
 type Lists = Partial<Record<ListenerHook, readonly Entry[]>>;
+type HookTable = Partial<Record<ListenerHook, Hook>>;
 /** A notification waiting for the one being delivered to finish. */
 type Queued = readonly [
   list: readonly Entry[],
@@ -41,15 +42,17 @@ type Queued = readonly [
 /**
  * A breaker's listeners, kept per hook so that a call pays only for hooks that do something:
  * a hook that is missing or still the base class's no-op is left out. Each hook's function is
- * read once, when the listener is added: replacing a method on the listener later changes
- * nothing (remove and add it again).
+ * read once, when the listener is added: adding, replacing or deleting a method on the listener
+ * later changes nothing (remove it and add it again).
  *
  * Every notification is isolated: a throw or a rejection goes to `onError`. One made while
  * another is being delivered (a listener that moves the breaker) waits until that one has reached
  * every listener, so that every listener hears every change, in order.
  */
 export class ListenerSet {
-  readonly #all: CircuitBreakerListenerHooks[] = [];
+  /** Each listener with the hook functions it had when it was added. */
+  readonly #all: { readonly listener: CircuitBreakerListenerHooks; readonly hooks: HookTable }[] =
+    [];
   #lists: Lists = {};
   readonly #onError: ListenerErrorHandler;
   #delivering = false;
@@ -60,7 +63,7 @@ export class ListenerSet {
   }
 
   get all(): readonly CircuitBreakerListenerHooks[] {
-    return this.#all.slice();
+    return this.#all.map((entry) => entry.listener);
   }
 
   get hasBeforeCall(): boolean {
@@ -82,12 +85,17 @@ export class ListenerSet {
 
   add(listener: CircuitBreakerListenerHooks): void {
     assertListener(listener);
-    this.#all.push(listener);
+    const table: HookTable = {};
+    for (const hook of hooks) {
+      const fn = listener[hook];
+      if (typeof fn === "function" && fn !== baseHooks[hook]) table[hook] = fn as Hook;
+    }
+    this.#all.push({ listener, hooks: table });
     this.#index();
   }
 
   remove(listener: CircuitBreakerListenerHooks): boolean {
-    const at = this.#all.indexOf(listener);
+    const at = this.#all.findIndex((entry) => entry.listener === listener);
     if (at === -1) return false;
     this.#all.splice(at, 1);
     this.#index();
@@ -220,9 +228,9 @@ export class ListenerSet {
     const lists: Lists = {};
     for (const hook of hooks) {
       const list: Entry[] = [];
-      for (const listener of this.#all) {
-        const fn = listener[hook];
-        if (typeof fn === "function" && fn !== baseHooks[hook]) list.push([listener, fn as Hook]);
+      for (const { listener, hooks: table } of this.#all) {
+        const fn = table[hook];
+        if (fn !== undefined) list.push([listener, fn]);
       }
       if (list.length !== 0) lists[hook] = list;
     }

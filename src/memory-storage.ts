@@ -171,7 +171,8 @@ export class CircuitMemoryStorage implements CircuitBreakerStorage {
     this.#announce();
   }
 
-  acquireTrial(generation: number, limit: number): boolean {
+  /** Takes a trial slot if one is free; a memory storage always answers at once, never `"pending"`. */
+  acquireTrial(generation: number, limit: number): boolean | "pending" {
     // No lease: a process holds its memory, and a stuck trial is freed by its halfOpenTimeout.
     if (generation !== this.#generation || this.#trialCalls >= limit) return false;
     this.#trialCalls++;

@@ -11,8 +11,11 @@
  * ```
  */
 export const CircuitBreakerMode = Object.freeze({
+  /** The state machine decides. */
   ENABLED: "enabled",
+  /** Every call runs; outcomes are recorded, nothing trips (`disable()`). */
   DISABLED: "disabled",
+  /** Every call is rejected, with no trial, until `enable()` or `reset()` (`forceOpen()`). */
   FORCED_OPEN: "forced-open",
 } as const);
 

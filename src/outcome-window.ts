@@ -1,5 +1,5 @@
 import { describeValue } from "./describe.js";
-import { assertInteger } from "./validate.js";
+import { assertIntegerBetween } from "./validate.js";
 
 /** Outcome flag: the call failed. */
 export const FAILED = 1;
@@ -8,19 +8,43 @@ export const SLOW = 2;
 
 /** A failure-rate window: the last `calls` calls, or the last `duration` ms in `buckets` buckets. */
 export type WindowSpec =
-  { readonly calls: number } | { readonly duration: number; readonly buckets?: number | undefined };
+  | {
+      /** A count window: the last this many calls; an integer >= 1. */
+      readonly calls: number;
+    }
+  | {
+      /** A time window: the last this many ms; > 0. */
+      readonly duration: number;
+      /** How many buckets `duration` is split into; an integer >= 1. Default 10. */
+      readonly buckets?: number | undefined;
+    };
 
 /** A window's contents as plain JSON, oldest first. */
 export type WindowSnapshot =
-  | { readonly kind: "count"; readonly size: number; readonly outcomes: readonly number[] }
   | {
+      /** A count window. */
+      readonly kind: "count";
+      /** Its size, in calls. */
+      readonly size: number;
+      /** One entry per recorded call, oldest first: 0, or the flags 1 (failed) and 2 (slow) added up. */
+      readonly outcomes: readonly number[];
+    }
+  | {
+      /** A time window. */
       readonly kind: "time";
+      /** Its length, ms. */
       readonly duration: number;
+      /** How many buckets it has. */
       readonly buckets: number;
+      /** The buckets that hold calls, oldest first. */
       readonly data: readonly {
+        /** The bucket's start, epoch ms. */
         readonly start: number;
+        /** Calls recorded in it. */
         readonly calls: number;
+        /** Failed calls among them. */
         readonly failures: number;
+        /** Slow calls among them. */
         readonly slowCalls: number;
       }[];
     };
@@ -46,8 +70,36 @@ export interface FailureWindow extends WindowTotals {
   toJSON(): WindowSnapshot;
 }
 
+/**
+ * Most calls a count window holds. Its ring takes a byte a call and `toJSON()` exports a number
+ * a call, so a million is a megabyte held and a few exported; a window of more calls than that
+ * would take longer to notice an outage than any caller waits.
+ */
+export const MAX_WINDOW_CALLS = 1_000_000;
+
+/**
+ * Most buckets a time window has: three `Float64Array`s of this length (240 KB at 10 000), and a
+ * roll forward or back touches at most that many. Finer buckets than 1/10 000 of the window change
+ * no rate that a threshold can tell apart.
+ */
+export const MAX_WINDOW_BUCKETS = 10_000;
+
+/**
+ * Longest time window, ms: one day. A breaker answers "is the dependency failing now"; a rate over
+ * more than a day still counts an outage long since over, and a larger number is more likely a
+ * unit mistake (seconds given as ms twice over) than a wish.
+ */
+export const MAX_WINDOW_DURATION = 86_400_000;
+
+/**
+ * Most calls one bucket of a restored time window may hold: a window's totals are sums of at most
+ * {@link MAX_WINDOW_BUCKETS} buckets, and this keeps them exact integers (about 9e11 calls a
+ * bucket, ten million a second for a day).
+ */
+export const MAX_BUCKET_CALLS = Math.floor(Number.MAX_SAFE_INTEGER / MAX_WINDOW_BUCKETS);
+
 /** Checks a window option and builds the window, naming the bad value on error. */
-export function createWindow(spec: WindowSpec): FailureWindow {
+export function createWindow(spec: WindowSpec): CountWindow | TimeWindow {
   const checked = checkSpec(spec);
   return "calls" in checked
     ? new CountWindow(checked.calls)
@@ -72,23 +124,50 @@ function checkSpec(spec: unknown): { calls: number } | { duration: number; bucke
     if ("duration" in given || "buckets" in given) {
       throw new TypeError("window takes either calls or duration (with buckets), not both");
     }
-    assertInteger("window.calls", given["calls"], 1);
+    assertIntegerBetween("window.calls", given["calls"], 1, MAX_WINDOW_CALLS);
     return { calls: given["calls"] };
   }
-  const duration = given["duration"];
-  if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
-    throw new RangeError(
-      `window.duration must be a finite number of ms > 0, got ${describeValue(duration)}`,
-    );
+  return checkTimeShape(given["duration"], given["buckets"] ?? 10, {
+    duration: "window.duration",
+    buckets: "window.buckets",
+    ratio: "window.duration / window.buckets",
+  });
+}
+
+/**
+ * Checks a time window's duration and bucket count against the bounds, naming each as `names`
+ * says (the option, or a snapshot's field).
+ */
+export function checkTimeShape(
+  duration: unknown,
+  buckets: unknown,
+  names: { readonly duration: string; readonly buckets: string; readonly ratio: string },
+): { duration: number; buckets: number } {
+  const expected = `${names.duration} must be a number of ms > 0 and <= ${String(MAX_WINDOW_DURATION)} (one day)`;
+  if (typeof duration !== "number") {
+    throw new TypeError(`${expected}, got ${describeValue(duration)} (${typeof duration})`);
   }
-  const buckets = given["buckets"] ?? 10;
-  assertInteger("window.buckets", buckets, 1);
+  if (!(duration > 0 && duration <= MAX_WINDOW_DURATION)) {
+    throw new RangeError(`${expected}, got ${describeValue(duration)}`);
+  }
+  assertIntegerBetween(names.buckets, buckets, 1, MAX_WINDOW_BUCKETS);
   if (duration / buckets < 1) {
     throw new RangeError(
-      `window.duration / window.buckets must be at least 1 ms, got ${String(duration)} / ${String(buckets)}`,
+      `${names.ratio} must be at least 1 ms, got ${String(duration)} / ${String(buckets)}`,
     );
   }
   return { duration, buckets };
+}
+
+/**
+ * The index of the bucket of `width` ms holding `time`: bucket k spans exactly
+ * [k * width, (k + 1) * width) as computed in floating point, whichever way the division rounds,
+ * so a bucket's exported start (k * width) maps back to k.
+ */
+export function bucketIndex(time: number, width: number): number {
+  const index = Math.floor(time / width);
+  if ((index + 1) * width <= time) return index + 1;
+  return index * width > time ? index - 1 : index;
 }
 
 /** The last N outcomes, in a ring of flags. */
@@ -146,12 +225,14 @@ export class CountWindow implements FailureWindow {
     this.#next = this.#filled = this.#failures = this.#slowCalls = 0;
   }
 
-  /** The recorded outcomes, oldest first. */
-  outcomes(): number[] {
+  /** The recorded outcomes, oldest first; only the newest `limit` of them when given. */
+  outcomes(limit = Infinity): number[] {
     const ring = this.#ring;
-    const start = this.#filled === ring.length ? this.#next : 0;
+    const filled = this.#filled;
+    const taken = Math.min(limit, filled);
+    const start = (filled === ring.length ? this.#next : 0) + filled - taken;
     const out: number[] = [];
-    for (let i = 0; i < this.#filled; i++) out.push(ring[(start + i) % ring.length] as number);
+    for (let i = 0; i < taken; i++) out.push(ring[(start + i) % ring.length] as number);
     return out;
   }
 
@@ -163,7 +244,14 @@ export class CountWindow implements FailureWindow {
 /**
  * The last `duration` ms in `buckets` buckets aligned to the epoch (bucket `floor(t / width)`),
  * so breakers in different processes share bucket edges. A bucket idle for a whole window is
- * empty; a clock that moves backwards records into the newest bucket and loses nothing.
+ * empty.
+ *
+ * A clock that moves backwards: a step back into the newest bucket or the one just before it
+ * (less than about one bucket, the size of an ordinary clock correction) records into the newest
+ * bucket and loses nothing. A longer step drops the buckets dated after the new time, which hold
+ * times the clock has not reached, and one of a whole window or more empties the window: once a
+ * clock that jumped ahead is corrected, the window holds only the last `duration` ms of the
+ * corrected clock, instead of what the wrong clock recorded until the right one catches up.
  */
 export class TimeWindow implements FailureWindow {
   readonly kind = "time";
@@ -174,8 +262,12 @@ export class TimeWindow implements FailureWindow {
   readonly #slow: Float64Array;
   /** Index (`floor(t / width)`) of the newest bucket; -Infinity before the first record. */
   #newest = -Infinity;
-  /** Where the newest bucket ends and its slot: a record before that end needs no division. */
+  /**
+   * Where the newest bucket ends, where the bucket before it starts, and the newest slot: a
+   * record between the two needs no division.
+   */
   #newestEnd = -Infinity;
+  #previousStart = -Infinity;
   #newestSlot = 0;
   #totalCalls = 0;
   #totalFailures = 0;
@@ -202,7 +294,7 @@ export class TimeWindow implements FailureWindow {
   }
 
   record(now: number, flags: number): void {
-    if (now >= this.#newestEnd) this.advance(now);
+    if (now >= this.#newestEnd || now < this.#previousStart) this.advance(now);
     const slot = this.#newestSlot;
     this.#calls[slot] = (this.#calls[slot] as number) + 1;
     this.#totalCalls++;
@@ -219,21 +311,25 @@ export class TimeWindow implements FailureWindow {
   advance(now: number): void {
     const index = this.#bucketOf(now);
     const newest = this.#newest;
-    if (index <= newest) return;
+    // A small step back (see the class): the newest bucket takes it.
+    if (index <= newest && index >= newest - 1) return;
     const count = this.#calls.length;
-    if (index - newest >= count) {
+    // Forward, the buckets passed over are dropped; back, the buckets after `index`.
+    const [from, to] = index > newest ? [newest + 1, index] : [index + 1, newest];
+    if (to - from + 1 >= count) {
       this.#clearBuckets();
     } else {
-      for (let bucket = newest + 1; bucket <= index; bucket++) this.#drop(this.#slot(bucket));
+      for (let bucket = from; bucket <= to; bucket++) this.#drop(this.#slot(bucket));
     }
     this.#newest = index;
     this.#newestEnd = (index + 1) * this.#width;
+    this.#previousStart = (index - 1) * this.#width;
     this.#newestSlot = this.#slot(index);
   }
 
   clear(): void {
     this.#clearBuckets();
-    this.#newest = this.#newestEnd = -Infinity;
+    this.#newest = this.#newestEnd = this.#previousStart = -Infinity;
     this.#newestSlot = 0;
   }
 
@@ -256,11 +352,13 @@ export class TimeWindow implements FailureWindow {
     return { kind: "time", duration: this.#duration, buckets: count, data };
   }
 
-  /** Adds counts to the bucket containing `start` (used when restoring or reshaping). */
+  /**
+   * Adds counts to the bucket containing `start` (when restoring or reshaping, after advancing to
+   * now); counts dated after the newest bucket, or older than the window, are dropped.
+   */
   add(start: number, calls: number, failures: number, slowCalls: number): void {
     const index = this.#bucketOf(start);
-    if (index > this.#newest) this.advance(start);
-    if (index <= this.#newest - this.#calls.length) return;
+    if (index > this.#newest || index <= this.#newest - this.#calls.length) return;
     const slot = this.#slot(index);
     this.#calls[slot] = (this.#calls[slot] as number) + calls;
     this.#failed[slot] = (this.#failed[slot] as number) + failures;
@@ -270,16 +368,9 @@ export class TimeWindow implements FailureWindow {
     this.#totalSlow += slowCalls;
   }
 
-  /**
-   * The bucket holding `time`: bucket k spans exactly [k * width, (k + 1) * width) as computed in
-   * floating point, whichever way the division rounds, so a bucket's exported start (k * width)
-   * maps back to k and `record` can compare against the newest bucket's end instead of dividing.
-   */
+  /** See {@link bucketIndex}: exact edges let `record` compare against the newest bucket's end. */
   #bucketOf(time: number): number {
-    const width = this.#width;
-    const index = Math.floor(time / width);
-    if ((index + 1) * width <= time) return index + 1;
-    return index * width > time ? index - 1 : index;
+    return bucketIndex(time, this.#width);
   }
 
   // Typed-array reads below index slots from #slot, always in range: hence `as number`.

@@ -24,11 +24,15 @@ export interface CircuitBreakerMetrics {
  * breaker from (`initialState`), e.g. across a restart or between serverless invocations.
  */
 export interface CircuitBreakerSnapshot {
+  /** The breaker's name; informational, ignored on restore. */
   readonly name?: string | undefined;
+  /** The state; open while forced open. */
   readonly state: CircuitBreakerState;
   /** `"forced-open"` only with `state` `"open"`, as `forceOpen()` leaves it. */
   readonly mode?: CircuitBreakerMode | undefined;
+  /** Consecutive failures. */
   readonly failCounter?: number | undefined;
+  /** Consecutive successes while half-open; 0 in any other state. */
   readonly successCounter?: number | undefined;
   /** Epoch ms of the last opening; required with `retryAt`. Open without either: trial next. */
   readonly openedAt?: number | undefined;
@@ -60,9 +64,10 @@ export interface RestoredSnapshot {
  * Checks a snapshot from `toJSON()` (perhaps after a JSON round trip) and names what is wrong.
  * Beyond each field's type, a snapshot must be one a breaker can be in: mode `"forced-open"`
  * only with state `"open"`, `retryAt` only with state `"open"` and `openedAt`, and not before
- * `openedAt`.
+ * `openedAt`; `openedAt` from 0 (as `CircuitMemoryStorage` takes it) to `now`, the restoring
+ * breaker's time.
  */
-export function parseSnapshot(value: unknown): RestoredSnapshot {
+export function parseSnapshot(value: unknown, now: number): RestoredSnapshot {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(
       `initialState must be an object from toJSON(), got ${describeValue(value)}`,
@@ -85,6 +90,15 @@ export function parseSnapshot(value: unknown): RestoredSnapshot {
   const successCounter = count(given, "successCounter");
   const openAttempts = count(given, "openAttempts");
   const openedAt = time(given, "openedAt");
+  if (openedAt !== undefined && openedAt < 0) {
+    throw new RangeError(`initialState.openedAt must be epoch ms >= 0, got ${String(openedAt)}`);
+  }
+  // An opening dated after now would hold the breaker open for longer than its own duration.
+  if (openedAt !== undefined && openedAt > now) {
+    throw new RangeError(
+      `initialState.openedAt (${String(openedAt)}) is after the breaker's clock.now() (${String(now)}): a breaker cannot have opened in the future`,
+    );
+  }
   const retryAt = time(given, "retryAt");
   if (retryAt !== undefined && openedAt !== undefined && retryAt < openedAt) {
     throw new RangeError(

@@ -7,8 +7,11 @@
  * ```
  */
 export const CircuitBreakerState = Object.freeze({
+  /** Calls run and their failures are counted. */
   CLOSED: "closed",
+  /** Calls are rejected without running until `retryAt`; the first call after it is a trial. */
   OPEN: "open",
+  /** Trial calls run: enough successes close the breaker, one failure re-opens it. */
   HALF_OPEN: "half-open",
 } as const);
 

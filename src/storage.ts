@@ -3,13 +3,19 @@ import type { CircuitBreakerState } from "./state.js";
 
 /** What a storage holds, as plain data: for `restore` and for a breaker's `toJSON`. */
 export interface StoredCircuitState {
+  /** The state. */
   readonly state: CircuitBreakerState;
   /** Default `"enabled"`. */
   readonly mode?: CircuitBreakerMode | undefined;
+  /** Consecutive failures. */
   readonly failCounter: number;
+  /** Consecutive successes while half-open; 0 in any other state. */
   readonly successCounter: number;
+  /** When the breaker last opened, epoch ms; `undefined` when closed or never opened. */
   readonly openedAt: number | undefined;
+  /** How long this opening lasts, ms, when fixed at opening; `undefined` when `resetTimeout` applies. */
   readonly openDuration: number | undefined;
+  /** Openings since the breaker was last closed: the backoff attempt. */
   readonly openAttempts: number;
 }
 
@@ -30,6 +36,7 @@ export type StateChangeCause = "trip" | "reopen" | "retry" | "recover" | "manual
 
 /** A state change and what it was decided on. */
 export interface StateChange {
+  /** Why the change is asked for: it decides whether the change is compare-and-set. */
   readonly cause: StateChangeCause;
   /** The storage generation the breaker saw when it decided the change. */
   readonly generation: number;

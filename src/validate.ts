@@ -65,3 +65,22 @@ export function assertPredicate(
     );
   }
 }
+
+/**
+ * Throws a `RangeError` or `TypeError` naming `option` unless `value` is an integer from `min`
+ * to `max` (both included).
+ */
+export function assertIntegerBetween(
+  option: string,
+  value: unknown,
+  min: number,
+  max: number,
+): asserts value is number {
+  const expected = `${option} must be an integer from ${String(min)} to ${String(max)}`;
+  if (typeof value !== "number") {
+    throw new TypeError(`${expected}, got ${describeValue(value)} (${typeof value})`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${expected}, got ${describeValue(value)}`);
+  }
+}

@@ -2,122 +2,199 @@ import { describeValue } from "./describe.js";
 import {
   CountWindow,
   FAILED,
+  MAX_BUCKET_CALLS,
+  MAX_WINDOW_CALLS,
   SLOW,
   TimeWindow,
+  bucketIndex,
+  checkTimeShape,
   createWindow,
   type FailureWindow,
-  type WindowSnapshot,
   type WindowSpec,
 } from "./outcome-window.js";
-import { assertInteger } from "./validate.js";
+import { assertIntegerBetween } from "./validate.js";
 
-type TimeSnapshot = Extract<WindowSnapshot, { kind: "time" }>;
-
-/**
- * The window a breaker configured with `spec` restores from an `initialState` window snapshot:
- * rebuilt as of `now`, then reshaped to `spec`. A bad snapshot is a `TypeError` naming the field.
- */
-export function restoreWindowAs(snapshot: unknown, spec: WindowSpec, now: number): FailureWindow {
-  let window: FailureWindow;
-  try {
-    window = restoreWindow(snapshot, now);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new TypeError(`initialState.window: ${message}`, { cause: error });
-  }
-  return reshapeWindow(window, spec, now);
+interface Bucket {
+  readonly start: number;
+  readonly calls: number;
+  readonly failures: number;
+  readonly slowCalls: number;
 }
 
-/** Builds a window from a snapshot (from `toJSON()`), as of `now`; names what is wrong. */
+interface TimeContents {
+  readonly duration: number;
+  readonly buckets: number;
+  readonly data: readonly Bucket[];
+}
+
+/** A snapshot whose every field is checked, within the window bounds. */
+type CheckedSnapshot =
+  | { readonly kind: "count"; readonly size: number; readonly outcomes: readonly number[] }
+  | ({ readonly kind: "time" } & TimeContents);
+
+/**
+ * The window a breaker configured with `spec` restores from an `initialState` window snapshot,
+ * as of `now`. A bad snapshot is a `TypeError` (a field beyond its bounds a `RangeError`) naming
+ * the field. The work and memory are bounded by `spec`'s window, whatever the snapshot's numbers:
+ * it is poured straight into the new window, never rebuilt at its own size first.
+ */
+export function restoreWindowAs(snapshot: unknown, spec: WindowSpec, now: number): FailureWindow {
+  let checked: CheckedSnapshot;
+  try {
+    checked = checkSnapshot(snapshot);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const Type = error instanceof RangeError ? RangeError : TypeError;
+    throw new Type(`initialState.window: ${message}`, { cause: error });
+  }
+  return pour(checked, createWindow(spec), now);
+}
+
+/** Builds a window of the snapshot's own shape from it (from `toJSON()`), as of `now`. */
 export function restoreWindow(snapshot: unknown, now: number): FailureWindow {
+  const checked = checkSnapshot(snapshot);
+  const spec: WindowSpec =
+    checked.kind === "count"
+      ? { calls: checked.size }
+      : { duration: checked.duration, buckets: checked.buckets };
+  return pour(checked, createWindow(spec), now);
+}
+
+/**
+ * A new window of shape `spec` holding as much of `window`'s contents as fits: into a count
+ * window the newest outcomes, into a time window everything still inside it at `now`. The work
+ * is bounded by the smaller of the two windows.
+ */
+export function reshapeWindow(window: FailureWindow, spec: WindowSpec, now: number): FailureWindow {
+  const target = createWindow(spec);
+  if (window instanceof CountWindow) {
+    if (target instanceof CountWindow) recordAll(window.outcomes(target.size), target, now);
+    else addAtNow(window, target, now);
+    return target;
+  }
+  return pourBuckets(window.toJSON() as TimeContents, target, now);
+}
+
+type Target = CountWindow | TimeWindow;
+
+function pour(checked: CheckedSnapshot, target: Target, now: number): FailureWindow {
+  if (checked.kind === "time") return pourBuckets(checked, target, now);
+  if (target instanceof CountWindow) {
+    recordAll(checked.outcomes.slice(-target.size), target, now);
+  } else {
+    let failures = 0;
+    let slowCalls = 0;
+    for (const flags of checked.outcomes) {
+      failures += flags & FAILED;
+      slowCalls += (flags & SLOW) >> 1;
+    }
+    addAtNow({ calls: checked.outcomes.length, failures, slowCalls }, target, now);
+  }
+  return target;
+}
+
+function recordAll(outcomes: readonly number[], target: FailureWindow, now: number): void {
+  for (const flags of outcomes) target.record(now, flags);
+}
+
+/** Outcomes that carry no time (a count window's) all land in the bucket of `now`. */
+function addAtNow(totals: Omit<Bucket, "start">, target: TimeWindow, now: number): void {
+  target.advance(now);
+  target.add(now, totals.calls, totals.failures, totals.slowCalls);
+}
+
+/**
+ * Pours the buckets of a time window that are still inside it at `now` into `target`: a bucket
+ * that aged out of that window, or is dated after `now`, is left out. Into a count window go
+ * the newest calls that fit, counted back from the newest bucket, at most `target.size` records.
+ */
+function pourBuckets(contents: TimeContents, target: Target, now: number): FailureWindow {
+  const width = contents.duration / contents.buckets;
+  const newest = bucketIndex(now, width);
+  const live = contents.data.filter((bucket) => {
+    const index = bucketIndex(bucket.start, width);
+    return bucket.start <= now && index > newest - contents.buckets && bucket.calls > 0;
+  });
+  if (target instanceof TimeWindow) {
+    target.advance(now);
+    for (const { start, calls, failures, slowCalls } of live) {
+      target.add(start, calls, failures, slowCalls);
+    }
+    return target;
+  }
+  const size = target.size;
+  live.sort((a, b) => a.start - b.start);
+  // Back from the newest bucket until the window is full: only the oldest bucket taken may be
+  // taken in part.
+  let first = live.length;
+  let room = size;
+  while (first > 0 && room > 0) room -= Math.min(room, (live[--first] as Bucket).calls);
+  let partial = size - room;
+  for (let at = first + 1; at < live.length; at++) partial -= (live[at] as Bucket).calls;
+  for (let at = first; at < live.length; at++) {
+    const { calls, failures, slowCalls } = live[at] as Bucket;
+    // Within a bucket: slow calls first and failures last, as a JSON round trip has no order.
+    for (let i = at === first ? calls - partial : 0; i < calls; i++) {
+      target.record(now, (i >= calls - failures ? FAILED : 0) | (i < slowCalls ? SLOW : 0));
+    }
+  }
+  return target;
+}
+
+/** Checks a snapshot from `toJSON()`, naming what is wrong; allocates nothing from its numbers. */
+function checkSnapshot(snapshot: unknown): CheckedSnapshot {
   if (typeof snapshot !== "object" || snapshot === null) {
     throw new TypeError(`a window snapshot must be an object, got ${describeValue(snapshot)}`);
   }
   const given = snapshot as Record<string, unknown>;
   if (given["kind"] === "count") {
+    const size = given["size"];
+    assertIntegerBetween("a count window snapshot's size", size, 1, MAX_WINDOW_CALLS);
     const outcomes = given["outcomes"];
-    assertInteger("window snapshot size", given["size"], 1);
-    if (
-      !Array.isArray(outcomes) ||
-      !outcomes.every((f) => f === 0 || f === 1 || f === 2 || f === 3)
-    ) {
+    if (!Array.isArray(outcomes)) {
       throw new TypeError(
         `a count window snapshot needs outcomes: an array of 0..3, got ${describeValue(outcomes)}`,
       );
     }
-    return pourOutcomes(outcomes as number[], new CountWindow(given["size"]), now);
+    // Checked before the outcomes themselves, so that checking them is bounded too.
+    if (outcomes.length > size) {
+      throw new RangeError(
+        `a count window snapshot holds at most size outcomes, got ${String(outcomes.length)} outcomes for size ${String(size)}`,
+      );
+    }
+    if (!outcomes.every((f) => f === 0 || f === 1 || f === 2 || f === 3)) {
+      throw new TypeError(
+        `a count window snapshot needs outcomes: an array of 0..3, got ${describeValue(outcomes)}`,
+      );
+    }
+    return { kind: "count", size, outcomes: outcomes as number[] };
   }
   if (given["kind"] === "time") {
-    const window = createWindow({
-      duration: given["duration"] as number,
-      buckets: given["buckets"] as number,
+    const { duration, buckets } = checkTimeShape(given["duration"], given["buckets"], {
+      duration: "a time window snapshot's duration",
+      buckets: "a time window snapshot's buckets",
+      ratio: "a time window snapshot's duration / buckets",
     });
-    return pourBuckets(snapshot as TimeSnapshot, window, now);
+    const data = given["data"];
+    if (!Array.isArray(data)) {
+      throw new TypeError(
+        `a time window snapshot needs data: an array, got ${describeValue(data)}`,
+      );
+    }
+    // toJSON() exports one entry per bucket that holds calls.
+    if (data.length > buckets) {
+      throw new RangeError(
+        `a time window snapshot holds at most one entry per bucket, got ${String(data.length)} entries for ${String(buckets)} buckets`,
+      );
+    }
+    return { kind: "time", duration, buckets, data: data.map(checkBucket) };
   }
   throw new TypeError(
     `a window snapshot's kind must be "count" or "time", got ${describeValue(given["kind"])}`,
   );
 }
 
-/**
- * A new window of shape `spec` holding as much of `window`'s contents as fits: into a count
- * window the newest outcomes, into a time window everything still inside it at `now`.
- */
-export function reshapeWindow(window: FailureWindow, spec: WindowSpec, now: number): FailureWindow {
-  const snapshot = window.toJSON();
-  const target = createWindow(spec);
-  return snapshot.kind === "count"
-    ? pourOutcomes(snapshot.outcomes, target, now)
-    : pourBuckets(snapshot, target, now);
-}
-
-/** Records outcomes (oldest first) into `target`, all at `now`; a count window keeps the newest. */
-function pourOutcomes(
-  outcomes: readonly number[],
-  target: FailureWindow,
-  now: number,
-): FailureWindow {
-  const keep = target instanceof CountWindow ? outcomes.slice(-target.size) : outcomes;
-  for (const flags of keep) target.record(now, flags);
-  return target;
-}
-
-/** Pours a time snapshot's buckets into `target`, dropping what is older than its window at `now`. */
-function pourBuckets(snapshot: TimeSnapshot, target: FailureWindow, now: number): FailureWindow {
-  if (!Array.isArray(snapshot.data)) {
-    throw new TypeError(
-      `a time window snapshot needs data: an array, got ${describeValue(snapshot.data)}`,
-    );
-  }
-  if (target instanceof TimeWindow) {
-    target.advance(now);
-    for (const bucket of snapshot.data) {
-      const { start, calls, failures, slowCalls } = checkBucket(bucket);
-      if (start > now) continue;
-      target.add(start, calls, failures, slowCalls);
-    }
-    target.advance(now);
-    return target;
-  }
-  // Into a count window: oldest bucket first, successes before failures within a bucket.
-  for (const bucket of snapshot.data) {
-    const { start, calls, failures, slowCalls } = checkBucket(bucket);
-    if (start <= now - snapshot.duration) continue;
-    for (let i = 0; i < calls; i++) {
-      const failed = i >= calls - failures ? FAILED : 0;
-      const slow = i < slowCalls ? SLOW : 0;
-      target.record(now, failed | slow);
-    }
-  }
-  return target;
-}
-
-function checkBucket(bucket: unknown): {
-  start: number;
-  calls: number;
-  failures: number;
-  slowCalls: number;
-} {
+function checkBucket(bucket: unknown): Bucket {
   const given = (typeof bucket === "object" && bucket !== null ? bucket : {}) as Record<
     string,
     unknown
@@ -133,12 +210,14 @@ function checkBucket(bucket: unknown): {
     slowCalls > calls
   ) {
     throw new TypeError(
-      `a time window bucket needs start (epoch ms) and calls >= failures, slowCalls (integers >= 0), got ${describeValue(bucket)}`,
+      `a time window bucket needs start (epoch ms) and calls >= failures, slowCalls (integers from 0 to ${String(MAX_BUCKET_CALLS)}), got ${describeValue(bucket)}`,
     );
   }
   return { start, calls, failures, slowCalls };
 }
 
 function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+  return (
+    typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_BUCKET_CALLS
+  );
 }

@@ -213,13 +213,33 @@ describe("initialState must be a state a breaker can be in", () => {
     expect(await restored.call(() => "trial")).toBe("trial");
   });
 
+  it.each(["open", "half-open", "closed"])(
+    "refuses an openedAt after the breaker's clock, with state %s",
+    (state) => {
+      expect(restore({ state, openedAt: 1_001 })).toThrow(
+        new RangeError(
+          "initialState.openedAt (1001) is after the breaker's clock.now() (1000): a breaker cannot have opened in the future",
+        ),
+      );
+      expect(restore({ state, openedAt: 1_000 })).not.toThrow();
+    },
+  );
+
+  it("refuses a negative openedAt, as CircuitMemoryStorage does", () => {
+    expect(restore({ state: "open", openedAt: -5, retryAt: 10 })).toThrow(
+      new RangeError("initialState.openedAt must be epoch ms >= 0, got -5"),
+    );
+    expect(() => new CircuitMemoryStorage("open", -5)).toThrow(RangeError);
+    expect(restore({ state: "open", openedAt: 0, retryAt: 10 })).not.toThrow();
+  });
+
   it("a bad window inside a snapshot is named as part of initialState", () => {
     expect(
       restore(
         { state: "closed", window: { kind: "time", duration: -5, buckets: 1, data: [] } },
         { window: { calls: 10 } },
       ),
-    ).toThrow(/^initialState\.window: window\.duration/);
+    ).toThrow(/^initialState\.window: a time window snapshot's duration must be/);
   });
 
   it("an open snapshot with openedAt keeps its retryAt", () => {

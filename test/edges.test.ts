@@ -204,3 +204,25 @@ describe("the lean timed path gives way when more is configured", () => {
     expect(await breaker.call(async () => 3)).toBe(3);
   });
 });
+
+describe("listener hooks are read when the listener is added", () => {
+  it("a hook added, replaced or deleted later changes nothing until the listener is added again", async () => {
+    const heard: string[] = [];
+    const listener: {
+      success?: () => void;
+      failure?: () => void;
+    } = { success: () => heard.push("first success") };
+    const breaker = new CircuitBreaker({ listeners: [listener] });
+    listener.success = () => heard.push("replaced success");
+    listener.failure = () => heard.push("late failure");
+    // Another listener joining must not make the first one's changes count.
+    breaker.addListener({ stateChange: () => undefined });
+    await breaker.call(() => 1);
+    await breaker.call(() => Promise.reject(new Error("x"))).catch(() => undefined);
+    expect(heard).toEqual(["first success"]);
+    breaker.removeListener(listener);
+    breaker.addListener(listener);
+    await breaker.call(() => 1);
+    expect(heard).toEqual(["first success", "replaced success"]);
+  });
+});

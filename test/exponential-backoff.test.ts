@@ -53,7 +53,22 @@ describe("exponentialBackoff", () => {
     [{ jitter: 2 }, "got 2"],
     [{ random: 4 }, "exponentialBackoff: random must be a function, got 4"],
     [{ cap: 1 }, 'exponentialBackoff: unknown option "cap"'],
+    [
+      { initial: null },
+      "exponentialBackoff: initial must not be null; leave it out or pass undefined for the default",
+    ],
   ])("rejects %o", (options, message) => {
     expect(() => exponentialBackoff(options as never)).toThrow(message);
   });
+});
+
+it("takes undefined for any option as its default", () => {
+  const backoff = exponentialBackoff({
+    initial: undefined,
+    max: undefined,
+    multiplier: undefined,
+    jitter: "none",
+    random: undefined,
+  });
+  expect([backoff(1, undefined), backoff(2, undefined)]).toEqual([1_000, 2_000]);
 });

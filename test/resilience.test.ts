@@ -359,7 +359,7 @@ describe("bad options of the failure-detection and call-control settings", () =>
     [{ fallback: "x" }, 'fallback must be a function, got "x"'],
     [{ retryAfterFrom: 5 }, "retryAfterFrom must be a function, got 5"],
     [{ maxRetryAfter: -5 }, "maxRetryAfter must be a finite number of milliseconds >= 0, got -5"],
-    [{ window: { calls: 0 } }, "window.calls must be an integer >= 1, got 0"],
+    [{ window: { calls: 0 } }, "window.calls must be an integer from 1 to 1000000, got 0"],
     [{ window: "big" }, 'window must be { calls } or { duration, buckets }, got "big"'],
   ])("%o", (options, message) => {
     expect(() => new CircuitBreaker(options as never)).toThrow(message);

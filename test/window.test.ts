@@ -58,14 +58,14 @@ describe("TimeWindow", () => {
     expect(totals(w)).toEqual([1, 0, 0]);
   });
 
-  it("a clock moving backwards records into the newest bucket and loses nothing", () => {
+  it("a clock moving back by more than the window starts it afresh", () => {
     const w = new TimeWindow(1_000, 10);
     w.record(5_000, FAILED);
-    w.record(1_000, 0); // an hour... well, 4 s back
-    expect(totals(w)).toEqual([2, 1, 0]);
-    w.advance(5_900);
-    expect(w.calls).toBe(2);
-    w.advance(6_000);
+    w.record(1_000, 0); // 4 s back: what was recorded is dated in the future
+    expect(totals(w)).toEqual([1, 0, 0]);
+    w.advance(1_999);
+    expect(w.calls).toBe(1);
+    w.advance(2_000);
     expect(w.calls).toBe(0);
   });
 
@@ -84,27 +84,35 @@ describe("TimeWindow", () => {
         fc.array(step, { maxLength: 80 }),
         (buckets, width, steps) => {
           const w = new TimeWindow(buckets * width, buckets);
-          const model: { bucket: number; flags: number }[] = [];
+          let model: { bucket: number; flags: number }[] = [];
           let now = 10_000;
           let newest = -Infinity;
+          // Forward: buckets older than the window go for good. Back past the bucket just before
+          // the newest: the buckets after now's go; into that one, the newest bucket takes it.
+          const moveTo = (bucket: number) => {
+            if (bucket > newest) {
+              newest = bucket;
+              model = model.filter((r) => r.bucket > newest - buckets);
+            } else if (bucket < newest - 1) {
+              newest = bucket;
+              model = model.filter((r) => r.bucket <= newest);
+            }
+          };
           for (const s of steps) {
             if (s.kind === "forward") now += s.by;
             else if (s.kind === "back") now -= s.by;
             else if (s.kind === "edge") now = (Math.floor(now / width) + 1) * width - (now % 2);
-            else {
-              newest = Math.max(newest, Math.floor(now / width));
+            moveTo(Math.floor(now / width));
+            if (s.kind === "record") {
               model.push({ bucket: newest, flags: s.flags });
               w.record(now, s.flags);
-            }
-            if (s.kind !== "record") {
-              newest = Math.max(newest, Math.floor(now / width));
+            } else {
               w.advance(now);
             }
-            const live = model.filter((r) => r.bucket > newest - buckets);
             expect(totals(w)).toEqual([
-              live.length,
-              live.filter((r) => r.flags & FAILED).length,
-              live.filter((r) => r.flags & SLOW).length,
+              model.length,
+              model.filter((r) => r.flags & FAILED).length,
+              model.filter((r) => r.flags & SLOW).length,
             ]);
           }
         },
@@ -216,11 +224,21 @@ describe("snapshots and reshaping", () => {
 
 describe("bad window options", () => {
   it.each([
-    [{ calls: 0 }, "window.calls must be an integer >= 1, got 0"],
-    [{ calls: 1.5 }, "window.calls must be an integer >= 1, got 1.5"],
-    [{ duration: 0 }, "window.duration must be a finite number of ms > 0, got 0"],
-    [{ duration: Infinity }, "window.duration must be a finite number of ms > 0, got Infinity"],
-    [{ duration: 1_000, buckets: 0 }, "window.buckets must be an integer >= 1, got 0"],
+    [{ calls: 0 }, "window.calls must be an integer from 1 to 1000000, got 0"],
+    [{ calls: 1.5 }, "window.calls must be an integer from 1 to 1000000, got 1.5"],
+    [
+      { duration: 0 },
+      "window.duration must be a number of ms > 0 and <= 86400000 (one day), got 0",
+    ],
+    [
+      { duration: Infinity },
+      "window.duration must be a number of ms > 0 and <= 86400000 (one day), got Infinity",
+    ],
+    [
+      { duration: Number.NaN },
+      "window.duration must be a number of ms > 0 and <= 86400000 (one day), got NaN",
+    ],
+    [{ duration: 1_000, buckets: 0 }, "window.buckets must be an integer from 1 to 10000, got 0"],
     [
       { duration: 5, buckets: 10 },
       "window.duration / window.buckets must be at least 1 ms, got 5 / 10",
@@ -236,7 +254,7 @@ describe("bad window options", () => {
     const snapshot = {
       kind: "time",
       duration: 100,
-      buckets: 1,
+      buckets: 2,
       data: [
         { start: 0, calls: 5, failures: 5, slowCalls: 0 },
         { start: 500, calls: 2, failures: 1, slowCalls: 1 },
@@ -245,10 +263,10 @@ describe("bad window options", () => {
     const time = restoreWindow(snapshot, 550);
     expect(totals(time)).toEqual([2, 1, 1]);
     expect(totals(reshapeWindow(time, { calls: 10 }, 550))).toEqual([2, 1, 1]);
-    // A count snapshot longer than its size keeps the newest.
-    expect(totals(restoreWindow({ kind: "count", size: 2, outcomes: [1, 1, 0, 0] }, 0))).toEqual([
-      2, 0, 0,
-    ]);
+    // No breaker exports a count snapshot longer than its size.
+    expect(() => restoreWindow({ kind: "count", size: 2, outcomes: [1, 1, 0, 0] }, 0)).toThrow(
+      "a count window snapshot holds at most size outcomes, got 4 outcomes for size 2",
+    );
   });
 
   it.each([
@@ -270,6 +288,9 @@ describe("bad window options", () => {
     );
     expect(() => restoreWindow({ kind: "count", size: 2, outcomes: [7] }, 0)).toThrow(
       "outcomes: an array of 0..3",
+    );
+    expect(() => restoreWindow({ kind: "count", size: 2, outcomes: "01" }, 0)).toThrow(
+      'a count window snapshot needs outcomes: an array of 0..3, got "01"',
     );
     expect(() =>
       restoreWindow(

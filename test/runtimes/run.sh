@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm run test:runtimes: the built package's smoke checks on Node, Bun, Deno and headless Chromium.
+# npm run test:runtimes: the built package's smoke checks on Node, Bun, Deno and headless Chromium,
+# and require("aiobreaker") from CommonJS on Node, Bun and Deno.
 # Bun and Deno come from the npm registry (npx); Chromium from the system (Debian: apt-get install
 # chromium). Every runtime must pass; a missing Chromium is an error, not a skip.
 set -euo pipefail
@@ -7,10 +8,13 @@ cd "$(dirname "$0")"
 
 echo "node $(node --version)"
 timeout 120 node main.mjs
+timeout 120 node require.cjs
 echo "bun $(npx --yes -p bun@1 bun --version)"
 timeout 120 npx --yes -p bun@1 bun main.mjs
+timeout 120 npx --yes -p bun@1 bun require.cjs
 echo "$(npx --yes -p deno@2 deno --version | head -1)"
 timeout 120 npx --yes -p deno@2 deno run --quiet main.mjs
+timeout 120 npx --yes -p deno@2 deno run --quiet require.cjs
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
 if [ -z "$browser" ]; then

@@ -65,19 +65,19 @@ export async function smoke() {
 
   const timed = new CircuitBreaker({ callTimeout: 20 });
   let aborted = false;
-  const slow = (options) =>
+  const slow = (context) =>
     new Promise((resolve) => {
-      options.signal.addEventListener("abort", () => {
+      context.signal.addEventListener("abort", () => {
         aborted = true;
         resolve("late");
       });
     });
-  const timeout = await rejection(timed.call(slow, { signal: undefined }));
+  const timeout = await rejection(timed.execute(slow));
   check(timeout instanceof CallTimeoutError && aborted, "callTimeout fails the call and aborts it");
 
   const controller = new AbortController();
   const pending = rejection(
-    breaker.call(() => new Promise(() => undefined), { signal: controller.signal }),
+    breaker.execute(() => new Promise(() => undefined), { signal: controller.signal }),
   );
   controller.abort(new Error("caller gave up"));
   check((await pending)?.message === "caller gave up", "a caller's abort ends the call");
