@@ -3,12 +3,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: [
-      "dist/",
-      "coverage/",
-      "node_modules/",
-      "docs/api/",
-    ],
+    ignores: ["dist/", "coverage/", "node_modules/", "docs/api/"],
   },
   js.configs.recommended,
   {

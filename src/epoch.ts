@@ -18,7 +18,8 @@ export function createEpoch(
     disabled || (mode === CircuitBreakerMode.ENABLED && state === CircuitBreakerState.CLOSED);
   const settings = core.settings;
   const listeners = core.listeners;
-  const simple = direct && !listeners.hasBeforeCall && !listeners.needsDurations;
+  const bare = direct && !listeners.hasBeforeCall;
+  const simple = bare && !listeners.needsDurations;
   const epoch: Epoch = {
     generation,
     state,
@@ -27,6 +28,7 @@ export function createEpoch(
     disabled,
     direct,
     plain: simple && !settings.controlled,
+    measured: bare && listeners.needsDurations && !settings.controlled,
     timed:
       simple &&
       settings.callTimeout !== undefined &&

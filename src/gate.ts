@@ -27,6 +27,8 @@ export interface Epoch {
   readonly plain: boolean;
   /** Direct, with a `callTimeout` and nothing else around the call: the lean timed path. */
   readonly timed: boolean;
+  /** Direct, with nothing around the call but a hook that takes its duration: the lean measured path. */
+  readonly measured: boolean;
   readonly onFulfilled: (value: unknown) => unknown;
   readonly onRejected: (error: unknown) => never;
 }

@@ -2,6 +2,7 @@ import type { BreakerCore } from "./breaker-core.js";
 import { BREAKER_POLICY, type CallPolicy } from "./call-policy.js";
 import { runControlled } from "./controlled-call.js";
 import { callChannel, type CallTraceContext } from "./diagnostics.js";
+import { runMeasured } from "./measured-call.js";
 import { runTimed } from "./timed-call.js";
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -28,8 +29,9 @@ export function runGuarded(
   let epoch = core.epoch;
   // The path depends on the state: a storage another breaker changed must be caught up with.
   if (epoch.generation !== core.storage.generation) epoch = core.sync();
-  if (epoch.timed && policy === BREAKER_POLICY && signal === undefined) {
-    return runTimed(core, epoch, fn, thisArg, args, core.settings.callTimeout);
+  if (policy === BREAKER_POLICY && signal === undefined) {
+    if (epoch.measured) return runMeasured(core, epoch, fn, thisArg, args);
+    if (epoch.timed) return runTimed(core, epoch, fn, thisArg, args, core.settings.callTimeout);
   }
   return runControlled(core, fn, thisArg, args, policy, signal, undefined);
 }

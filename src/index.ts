@@ -59,6 +59,7 @@ export {
   STATE_CHANGE_CHANNEL,
   type CallTraceContext,
 } from "./diagnostics.js";
+export { describeValue } from "./describe.js";
 export type { WindowSpec, WindowSnapshot } from "./outcome-window.js";
 export type { Clock } from "./clock.js";
 export type { ExcludedException, ExcludedErrorClass, ExcludePredicate } from "./exclusions.js";

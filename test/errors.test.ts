@@ -17,6 +17,7 @@ describe("public surface", () => {
         "CALL_CHANNEL",
         "CircuitBreakerGroup",
         "FailedResultError",
+        "describeValue",
         "REJECTED_CHANNEL",
         "STATE_CHANGE_CHANNEL",
         "CircuitBreakerMode",

@@ -409,7 +409,7 @@ describe("registerPrometheusMetrics", () => {
       [{ monitor }, /options\.registry must be a prom-client Registry .* got undefined/],
       [{ monitor, registry: null }, /options\.registry .* got null/],
       [{ monitor, registry: { registerMetric() {} } }, /options\.registry .* got an object/],
-      [{ monitor, registry: Registry }, /options\.registry .* got function Registry/],
+      [{ monitor, registry: Registry }, /options\.registry .* got class Registry/],
       [{ monitor, registry: [() => undefined][0] }, /options\.registry .* got function anonymous/],
       [{ monitor, registry, prefix: null }, /options\.prefix must be a string .* got null/],
       [{ monitor, registry, prefix: 5 }, /options\.prefix must be a string .* got 5/],

@@ -1,18 +1,4 @@
-import { CircuitBreakerMonitor } from "../index.js";
-
-/** Renders a bad value for an error message: strings quoted, objects by their constructor. */
-export function describeGiven(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `function ${value.name || "anonymous"}`;
-  if (typeof value !== "object" || value === null) return String(value);
-  if (Array.isArray(value)) return `an array of length ${String(value.length)}`;
-  const constructorName = (
-    Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null
-  )?.constructor?.name;
-  return typeof constructorName === "string" && constructorName !== "Object"
-    ? `an instance of ${constructorName}`
-    : "an object";
-}
+import { CircuitBreakerMonitor, describeValue } from "../index.js";
 
 /**
  * Checks that `options` is an object with only the `known` keys and returns it as a record;
@@ -25,7 +11,7 @@ export function checkOptions(
 ): Record<string, unknown> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError(
-      `${fn} expects an options object ({ ${known.join(", ")} }), got ${describeGiven(options)}`,
+      `${fn} expects an options object ({ ${known.join(", ")} }), got ${describeValue(options)}`,
     );
   }
   for (const key of Object.keys(options)) {
@@ -42,7 +28,7 @@ export function checkOptions(
 export function checkMonitor(fn: string, monitor: unknown): CircuitBreakerMonitor {
   if (!(monitor instanceof CircuitBreakerMonitor)) {
     throw new TypeError(
-      `${fn}: options.monitor must be a CircuitBreakerMonitor, got ${describeGiven(monitor)}`,
+      `${fn}: options.monitor must be a CircuitBreakerMonitor, got ${describeValue(monitor)}`,
     );
   }
   return monitor;

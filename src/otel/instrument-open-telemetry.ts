@@ -16,7 +16,8 @@ import type {
 } from "../index.js";
 import { BreakerTracker } from "../exporters/breaker-tracker.js";
 import { CALL_OUTCOMES, OUTCOME_COUNTS, STATES } from "../exporters/call-outcomes.js";
-import { checkMonitor, checkOptions, describeGiven } from "../exporters/check-options.js";
+import { checkMonitor, checkOptions } from "../exporters/check-options.js";
+import { describeValue } from "../index.js";
 import { CALL_DURATION_BUCKETS } from "../exporters/duration-buckets.js";
 import { StateChangeCounts } from "../exporters/state-changes.js";
 
@@ -244,7 +245,7 @@ function checkProvider(provider: unknown): MeterProvider {
     typeof (provider as Partial<MeterProvider>).getMeter !== "function"
   ) {
     throw new TypeError(
-      `${FN}: options.meterProvider must be an OpenTelemetry MeterProvider (with getMeter), got ${describeGiven(provider)}`,
+      `${FN}: options.meterProvider must be an OpenTelemetry MeterProvider (with getMeter), got ${describeValue(provider)}`,
     );
   }
   return provider as MeterProvider;

@@ -8,7 +8,8 @@ import type {
 } from "../index.js";
 import { BreakerTracker } from "../exporters/breaker-tracker.js";
 import { OUTCOME_COUNTS, STATES } from "../exporters/call-outcomes.js";
-import { checkMonitor, checkOptions, describeGiven } from "../exporters/check-options.js";
+import { checkMonitor, checkOptions } from "../exporters/check-options.js";
+import { describeValue } from "../index.js";
 import { StateChangeCounts } from "../exporters/state-changes.js";
 import {
   CallDurationHistogram,
@@ -272,7 +273,7 @@ function checkRegistry(registry: unknown): AnyRegistry {
     typeof candidate["removeSingleMetric"] !== "function"
   ) {
     throw new TypeError(
-      `${FN}: options.registry must be a prom-client Registry (new Registry(), or prom-client's register), got ${describeGiven(registry)}`,
+      `${FN}: options.registry must be a prom-client Registry (new Registry(), or prom-client's register), got ${describeValue(registry)}`,
     );
   }
   return registry as AnyRegistry;
@@ -282,12 +283,12 @@ function checkPrefix(prefix: unknown): string {
   if (prefix === undefined) return DEFAULT_PREFIX;
   if (typeof prefix !== "string") {
     throw new TypeError(
-      `${FN}: options.prefix must be a string such as "myapp_breaker_", got ${describeGiven(prefix)}`,
+      `${FN}: options.prefix must be a string such as "myapp_breaker_", got ${describeValue(prefix)}`,
     );
   }
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new RangeError(
-      `${FN}: options.prefix must be letters, digits and underscores, not starting with a digit (a Prometheus metric-name prefix), got ${describeGiven(prefix)}`,
+      `${FN}: options.prefix must be letters, digits and underscores, not starting with a digit (a Prometheus metric-name prefix), got ${describeValue(prefix)}`,
     );
   }
   return prefix;
