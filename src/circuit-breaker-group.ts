@@ -212,7 +212,7 @@ export class CircuitBreakerGroup {
       breaker = this.#create(name, storage);
     } catch (error) {
       // A storage no breaker took (one the breaker refused) must not keep what it opened.
-      if (storage !== undefined) this.#close(storage, name);
+      if (storage !== undefined) void this.#close(storage, name);
       throw error;
     }
     entries.set(key, { breaker, storage, lastUsed: now });
@@ -255,14 +255,14 @@ export class CircuitBreakerGroup {
     for (const [key, entry] of parked) {
       if (scanned-- === 0) break;
       parked.delete(key);
-      if (isClean(entry.breaker)) this.#retire(entry);
+      if (isClean(entry.breaker)) void this.#retire(entry);
       else parked.set(key, entry);
     }
     scanned = 0;
     for (const [key, entry] of this.#entries) {
       if (now - entry.lastUsed < this.#idleTimeout || scanned++ >= limit) return;
       this.#entries.delete(key);
-      if (isClean(entry.breaker)) this.#retire(entry);
+      if (isClean(entry.breaker)) void this.#retire(entry);
       else parked.set(key, entry);
     }
   }
@@ -279,7 +279,7 @@ export class CircuitBreakerGroup {
       if (scanned++ >= EVICTION_SCAN) return false;
       if (isClean(entry.breaker)) {
         map.delete(key);
-        this.#retire(entry);
+        void this.#retire(entry);
         return true;
       }
     }
@@ -297,24 +297,45 @@ export class CircuitBreakerGroup {
     return new CircuitBreaker(options);
   }
 
+  /**
+   * Lets every breaker go, as eviction does (out of the monitor, the storages the factory built
+   * closed), whatever state it is in; resolves once those storages have closed. The group is
+   * empty afterwards and makes breakers anew on use. For shutting down: a storage shared by a
+   * fleet holds connections and timers until it is closed.
+   */
+  async close(): Promise<void> {
+    const entries = [...this.#parked.values(), ...this.#entries.values()];
+    this.#parked.clear();
+    this.#entries.clear();
+    if (this.#overflow !== undefined) this.#monitor?.unregister(this.#overflow);
+    this.#overflow = undefined;
+    await Promise.all(entries.map((entry) => this.#retire(entry)));
+  }
+
   /** An evicted breaker leaves the monitor, and the storage built for it is closed. */
-  #retire(entry: Entry): void {
+  #retire(entry: Entry): Promise<void> {
     this.#monitor?.unregister(entry.breaker);
-    if (entry.storage !== undefined) this.#close(entry.storage, entry.breaker.name ?? "");
+    return entry.storage === undefined
+      ? Promise.resolve()
+      : this.#close(entry.storage, entry.breaker.name ?? "");
   }
 
   /** Calls the storage's `close()`, if it has one; a failure is reported, never thrown. */
-  #close(storage: CircuitBreakerStorage, name: string): void {
+  #close(storage: CircuitBreakerStorage, name: string): Promise<void> {
     try {
       const closing = storage.close?.();
       if (isThenable(closing)) {
-        closing.then(undefined, (error: unknown) => {
-          this.#closeFailed(name, error);
-        });
+        return Promise.resolve(closing).then(
+          () => undefined,
+          (error: unknown) => {
+            this.#closeFailed(name, error);
+          },
+        );
       }
     } catch (error) {
       this.#closeFailed(name, error);
     }
+    return Promise.resolve();
   }
 
   /** A failed close goes to `onListenerError` as a storage fault, else to the console. */

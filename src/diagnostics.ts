@@ -101,5 +101,35 @@ export const stateChangeChannel: PublishChannel =
 /** Published for every refused call. */
 export const rejectedChannel: PublishChannel =
   diagnostics?.channel(REJECTED_CHANNEL) ?? inertChannel;
+/** The channels of a TracingChannel, each of which says whether it has subscribers. */
+type TracingParts = Record<
+  "start" | "end" | "asyncStart" | "asyncEnd" | "error",
+  { readonly hasSubscribers: boolean }
+>;
+
+/**
+ * The TracingChannel named `name`. Bun's has no `hasSubscribers` of its own: asked of each of
+ * its channels instead, so that a subscriber there is not missed.
+ */
+function traceChannel(module: DiagnosticsChannelModule, name: string): TraceChannel {
+  const channel: Omit<TraceChannel, "hasSubscribers"> = module.tracingChannel(name);
+  if ("hasSubscribers" in channel) return channel as TraceChannel;
+  const parts = channel as unknown as TracingParts;
+  return {
+    get hasSubscribers() {
+      return (
+        parts.start.hasSubscribers ||
+        parts.end.hasSubscribers ||
+        parts.asyncStart.hasSubscribers ||
+        parts.asyncEnd.hasSubscribers ||
+        parts.error.hasSubscribers
+      );
+    },
+    tracePromise: (fn, context) => channel.tracePromise(fn, context),
+    traceSync: (fn, context) => channel.traceSync(fn, context),
+  };
+}
+
 /** Traces every guarded call. */
-export const callChannel: TraceChannel = diagnostics?.tracingChannel(CALL_CHANNEL) ?? inertTrace;
+export const callChannel: TraceChannel =
+  diagnostics === undefined ? inertTrace : traceChannel(diagnostics, CALL_CHANNEL);

@@ -159,3 +159,29 @@ describe("a group closes the storage it built when it evicts its breaker", () =>
     expect(g.has("a")).toBe(false);
   });
 });
+
+describe("group.close()", () => {
+  it("lets every breaker go, clean or not, and resolves once their storages closed", async () => {
+    const { g, built } = group({ failMax: 1, onListenerError: () => undefined });
+    await g.call("a", () => Promise.reject(new Error("down"))).catch(() => undefined);
+    await g.call("b", () => "ok");
+    expect(g.get("a").state).toBe("open");
+    await g.close();
+    expect([g.size, built.get("a")?.closed, built.get("b")?.closed]).toEqual([0, 1, 1]);
+    // Used again, it makes breakers anew.
+    expect(g.get("a").state).toBe("closed");
+  });
+
+  it("reports a storage whose close fails, and still resolves", async () => {
+    const reported: string[] = [];
+    const { g } = group(
+      {
+        onListenerError: (error, source) => reported.push(`${source}: ${(error as Error).message}`),
+      },
+      "reject",
+    );
+    g.get("a");
+    await g.close();
+    expect(reported).toEqual(["storage: close rejected"]);
+  });
+});

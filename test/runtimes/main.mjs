@@ -1,8 +1,9 @@
 // Entry point for Node, Bun and Deno: runs the smoke checks and prints how many passed.
 import { CircuitBreaker } from "../../dist/index.js";
+import { channels } from "./channels.mjs";
 import { smoke } from "./smoke.mjs";
 
-console.log(`runtime smoke: ${String(await smoke())} checks passed`);
+console.log(`runtime smoke: ${String((await smoke()) + (await channels()))} checks passed`);
 
 // Last, a call under a ten-minute timeout that settles at once: the breaker's deadline timer must
 // not keep the process alive after it (run.sh gives every runtime 120 s to exit).
