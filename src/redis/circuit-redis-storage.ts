@@ -13,7 +13,7 @@ import {
 } from "../index.js";
 import type { RedisClientLike } from "./client-types.js";
 import { connect } from "./connection.js";
-import { describeValue } from "./describe-value.js";
+import { describeValue } from "../index.js";
 import { FleetLink } from "./fleet-link.js";
 import type { FleetState, ScriptReply } from "./fleet-state.js";
 import { FleetWindow } from "./fleet-window.js";

@@ -1,5 +1,5 @@
 import type { Clock } from "../index.js";
-import { describeValue } from "./describe-value.js";
+import { describeValue } from "../index.js";
 
 /** Options of {@link CircuitRedisStorage}. */
 export interface CircuitRedisStorageOptions {
