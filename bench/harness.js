@@ -29,14 +29,19 @@ export function compileLoop(variant, bound) {
   return new Function(...names, body)(...names.map((name) => bound[name]));
 }
 
-/** Sets up the variants `ids` of `scenario` (all when omitted), each with its loop. */
-export function prepare(scenario, ids = scenario.variants.map((v) => v.id)) {
-  return ids.map((id) => {
+/**
+ * Sets up the variants `ids` of `scenario` (all when omitted), each with its loop. A `setup`
+ * may return a promise (a variant that needs a server starts it there).
+ */
+export async function prepare(scenario, ids = scenario.variants.map((v) => v.id)) {
+  const preparedList = [];
+  for (const id of ids) {
     const variant = scenario.variants.find((v) => v.id === id);
     if (variant === undefined) throw new RangeError(`bench: no variant "${id}" in ${scenario.id}`);
-    const bound = variant.setup();
-    return { variant, bound, run: compileLoop(variant, bound) };
-  });
+    const bound = await variant.setup();
+    preparedList.push({ variant, bound, run: compileLoop(variant, bound) });
+  }
+  return preparedList;
 }
 
 /** Runs one batch of `n` calls and throws if it did not do what the scenario says. */
@@ -65,14 +70,14 @@ export function turnEventLoop() {
   });
 }
 
-/** Runs every variant's check and teardown; throws with the checks that failed. */
-export function finish(scenario, preparedList) {
+/** Runs every variant's check and (awaited) teardown; throws with the checks that failed. */
+export async function finish(scenario, preparedList) {
   const problems = [];
   for (const { variant, bound } of preparedList) {
     const problem = variant.check?.(bound);
     if (problem !== undefined) problems.push(`"${variant.name}" in "${scenario.id}": ${problem}`);
   }
-  for (const { variant, bound } of preparedList) variant.teardown?.(bound);
+  for (const { variant, bound } of preparedList) await variant.teardown?.(bound);
   if (problems.length > 0) throw new Error(`bench: ${problems.join("; ")}`);
 }
 
@@ -92,7 +97,7 @@ const collectGarbage = typeof globalThis.gc === "function" ? globalThis.gc : () 
  * Returns per variant the per-round ratios and ns per call, and per `compare` pair its ratios.
  */
 export async function measureRounds(scenario, { rounds, batch, warmupRounds }) {
-  const preparedList = prepare(scenario);
+  const preparedList = await prepare(scenario);
   const floor = preparedList.find((p) => p.variant.id === scenario.floor);
   if (floor === undefined) throw new RangeError(`bench: ${scenario.id} has no floor variant`);
   const nsPerCall = new Map(preparedList.map((p) => [p.variant.id, []]));
@@ -112,7 +117,7 @@ export async function measureRounds(scenario, { rounds, batch, warmupRounds }) {
     if (round < warmupRounds) continue;
     for (const [id, ns] of times) nsPerCall.get(id).push(ns);
   }
-  finish(scenario, preparedList);
+  await finish(scenario, preparedList);
   const floorNs = nsPerCall.get(floor.variant.id);
   const ratiosTo = (series, base) => series.map((ns, round) => ns / base[round]);
   return {

@@ -8,7 +8,7 @@ import { scenarioById } from "./scenarios.js";
 const BATCH = 1_000;
 const [scenarioId, variantId, warmup, calls] = process.argv.slice(2);
 const scenario = scenarioById(scenarioId);
-const prepared = prepare(scenario, [variantId]);
+const prepared = await prepare(scenario, [variantId]);
 async function serve(count) {
   for (let done = 0; done < count; done += BATCH) {
     await runBatch(scenario, prepared[0], Math.min(BATCH, count - done));
@@ -17,4 +17,4 @@ async function serve(count) {
 }
 await serve(Number(warmup));
 await serve(Number(calls));
-finish(scenario, prepared);
+await finish(scenario, prepared);

@@ -16,7 +16,8 @@
 // (calls per batch, 1000 unless slow calls need shorter batches to dodge preemption), what each
 // batch must do (`fails`: "none", "all", or a percentage, checked after every batch), optional
 // `compare` pairs (ratios between two variants of the same round), and what the instruction
-// bench runs of it (`instructions`: the variants, how many calls make a run, and optionally
+// bench runs of it (`instructions`: the variants, how many calls make a run (`peerCalls` for
+// the peers, whose calls cost several times more and so need fewer), and optionally
 // the floor and the pairs to compare, as "scenario.variant" when in another scenario: in that
 // bench every variant has a process of its own, so identical variants need not run twice).
 import CircuitBreakerOpossum from "opossum";
@@ -193,6 +194,7 @@ const failureRate = (percent) => ({
 export const scenarios = [
   closedSuccess("success", "closed success, fn = async (x) => x + 1", succeed, {
     calls: 20_000,
+    peerCalls: 5_000,
     variants: ["bare", "floor", "call", "protect", "cockatiel", "opossum"],
   }),
   closedSuccess("success-io", "closed success, fn awaits once then returns", succeedAfterAwait),
@@ -276,7 +278,11 @@ export const scenarios = [
         },
       ),
     ],
-    instructions: { calls: 5_000, variants: ["floor", "call", "cockatiel", "opossum"] },
+    instructions: {
+      calls: 5_000,
+      peerCalls: 2_000,
+      variants: ["floor", "call", "cockatiel", "opossum"],
+    },
   },
   {
     id: "timeout",
@@ -300,6 +306,7 @@ export const scenarios = [
     compare: [["call-timeout", "call"]],
     instructions: {
       calls: 20_000,
+      peerCalls: 5_000,
       variants: ["call-timeout", "opossum-timeout"],
       floor: "success.floor",
       compare: [["call-timeout", "success.call"]],
