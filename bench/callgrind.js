@@ -51,7 +51,7 @@ export function functionCosts(file) {
     if (match === null || match[2].includes("PROGRAM TOTALS")) continue;
     const count = Number(match[1].replaceAll(",", ""));
     let name = match[2].replace(/^\?\?\?:/, "").replace(/ \[\/[^\]]*\/node\]$/, "");
-    const jit = /^0x([0-9a-f]+) \[\?\?\?\]$/.exec(name);
+    const jit = /^0x([0-9a-f]+)(?:'\d+)? \[\?\?\?\]$/.exec(name);
     if (jit !== null) name = nameOf(parseInt(jit[1], 16), map);
     costs.set(name, (costs.get(name) ?? 0) + count);
   }
