@@ -96,7 +96,8 @@ async function benchOn(version) {
   // the machine's load.
   for (let run = 1; run <= runs; run++) {
     for (const scenario of selected) {
-      process.stderr.write(`\r  run ${String(run)}/${String(runs)}: ${scenario.id.padEnd(12)}`);
+      if (process.stderr.isTTY)
+        process.stderr.write(`\r  run ${String(run)}/${String(runs)}: ${scenario.id.padEnd(12)}`);
       const size = batch ?? scenario.batch ?? 1_000;
       const args = [script("time-run.js"), scenario.id, rounds, size, warmup].map(String);
       try {
@@ -108,7 +109,7 @@ async function benchOn(version) {
       }
     }
   }
-  process.stderr.write("\r".padEnd(40) + "\r");
+  if (process.stderr.isTTY) process.stderr.write("\r".padEnd(40) + "\r");
   for (const scenario of selected) {
     if (results.get(scenario.id).length > 0) printScenario(scenario, results.get(scenario.id));
   }
