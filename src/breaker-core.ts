@@ -262,13 +262,7 @@ export class BreakerCore implements CallGate, CallHost {
       return;
     }
     if (epoch.disabled || epoch.state === CLOSED) {
-      if (storage.failCounter !== 0) {
-        try {
-          storage.resetFailCounter();
-        } catch (error) {
-          this.storageFault(error);
-        }
-      }
+      if (storage.failCounter !== 0) this.resetFailCounter();
       const window = this.window;
       if (window !== undefined) {
         window.record(this.windowNeedsTime ? this.clock.now() : 0, slow ? SLOW : 0);
@@ -290,6 +284,15 @@ export class BreakerCore implements CallGate, CallHost {
     if (trial?.closed === true) this.sync();
     else this.wakeOne();
     this.#heardSuccess(start, outcome);
+  }
+
+  /** A closed-state success after failures: the consecutive count goes back to 0. */
+  resetFailCounter(): void {
+    try {
+      this.storage.resetFailCounter();
+    } catch (error) {
+      this.storageFault(error);
+    }
   }
 
   #heardSuccess(start: number, outcome: CallOutcome): void {

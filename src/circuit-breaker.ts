@@ -25,7 +25,7 @@ import { resolveSettings } from "./settings.js";
 import { runSync } from "./sync-call.js";
 import type { CircuitBreakerMetrics, CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
-import { isPlainPromise, observe } from "./thenable.js";
+import { isUntouchedPromise } from "./thenable.js";
 import { waitUntil } from "./wait.js";
 
 const { CLOSED, OPEN, HALF_OPEN } = CircuitBreakerState;
@@ -221,15 +221,21 @@ export class CircuitBreaker {
       let result: unknown;
       let plain: boolean;
       try {
-        result = args.length === 0 ? (fn as () => unknown)() : fn(...args);
-        plain = isPlainPromise(result);
+        // Fixed arities first: a spread call goes through the engine's generic varargs path.
+        result =
+          args.length === 0
+            ? (fn as () => unknown)()
+            : args.length === 1
+              ? (fn as unknown as (a: unknown) => unknown)(args[0])
+              : fn(...args);
+        plain = isUntouchedPromise(result);
       } catch (error) {
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
         return Promise.reject(core.settleFailure(epoch, error, false, -1));
       }
       if (plain) {
         core.pending++;
-        return observe(result as Promise<unknown>, epoch.onFulfilled, epoch.onRejected) as Promise<
+        return (result as Promise<unknown>).then(epoch.onFulfilled, epoch.onRejected) as Promise<
           Awaited<Result>
         >;
       }

@@ -20,6 +20,8 @@ export function createEpoch(
   const listeners = core.listeners;
   const bare = direct && !listeners.hasBeforeCall;
   const simple = bare && !listeners.needsDurations;
+  const storage = core.storage;
+  const counters = core.counters;
   const epoch: Epoch = {
     generation,
     state,
@@ -36,11 +38,27 @@ export function createEpoch(
       settings.maxConcurrentCalls === undefined &&
       settings.fallback === undefined &&
       settings.isFailureResult === undefined,
-    onFulfilled: (value) => {
-      core.pending--;
-      core.settleSuccess(epoch, false, UNMEASURED);
-      return value;
-    },
+    onFulfilled: disabled
+      ? (value) => {
+          core.pending--;
+          core.settleSuccess(epoch, false, UNMEASURED);
+          return value;
+        }
+      : (value) => {
+          core.pending--;
+          // The common case in a few steps: current, no window, no hook to tell.
+          if (
+            storage.generation === generation &&
+            core.window === undefined &&
+            !core.needsDurations
+          ) {
+            counters.successes++;
+            if (storage.failCounter !== 0) core.resetFailCounter();
+          } else {
+            core.settleSuccess(epoch, false, UNMEASURED);
+          }
+          return value;
+        },
     onRejected: (error) => {
       core.pending--;
       throw core.settleFailure(epoch, error, false, UNMEASURED);

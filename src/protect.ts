@@ -3,7 +3,7 @@ import { describeValue } from "./describe.js";
 import type { CallGate } from "./gate.js";
 import type { Fallback, FailureResultPredicate } from "./options.js";
 import { assertBoolean, assertFunction, assertPredicate } from "./validate.js";
-import { isPlainPromise, observe } from "./thenable.js";
+import { isUntouchedPromise } from "./thenable.js";
 import { callerSignal } from "./caller-signal.js";
 
 /** Marks a wrapper so that `call()` on the breaker that built it does not count it twice. */
@@ -132,15 +132,20 @@ export function createProtect(gate: CallGate, breaker: object): Protect {
           let result: unknown;
           let plain: boolean;
           try {
-            result = args.length === 0 ? target.call(this) : Reflect.apply(target, this, args);
-            plain = isPlainPromise(result);
+            result =
+              args.length === 0
+                ? target.call(this)
+                : args.length === 1
+                  ? target.call(this, args[0] as never)
+                  : Reflect.apply(target, this, args);
+            plain = isUntouchedPromise(result);
           } catch (error) {
             // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
             return Promise.reject(gate.settleFailure(epoch, error, false, -1));
           }
           if (plain) {
             gate.pending++;
-            return observe(result as Promise<unknown>, epoch.onFulfilled, epoch.onRejected);
+            return (result as Promise<unknown>).then(epoch.onFulfilled, epoch.onRejected);
           }
           return gate.settleValue(epoch, result);
         }

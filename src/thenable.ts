@@ -19,6 +19,16 @@ export function isPlainPromise(value: unknown): value is Promise<unknown> {
 }
 
 /**
+ * Whether `value` is a plain promise (see {@link isPlainPromise}) whose `then` is the native one:
+ * the shortest path may then call `value.then(...)` directly, which the engine inlines, where
+ * {@link observe} goes through `Function.prototype.call`. A promise with a `then` of its own is
+ * not untouched, and is observed by {@link observe} instead.
+ */
+export function isUntouchedPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise && value.then === nativeThen && value.constructor === Promise;
+}
+
+/**
  * Reacts to a plain promise by its own state, as `await` does: a `then` set on the promise
  * itself is not called, so it cannot settle the call twice or return something else.
  */
