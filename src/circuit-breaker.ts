@@ -207,19 +207,9 @@ export class CircuitBreaker {
   ): Promise<Awaited<Result>> {
     const core = this.#core;
     const epoch = core.plainEpoch();
-    let guardedHere: boolean;
-    try {
-      guardedHere =
-        typeof fn === "function" && (fn as { [ignoredBy]?: unknown })[ignoredBy] === this;
-    } catch (error) {
-      // A revoked Proxy: nothing can be called; the caller gets why, as a rejection.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the engine's own TypeError
-      return Promise.reject(error);
-    }
-    if (epoch !== undefined && typeof fn === "function" && !guardedHere) {
+    if (epoch !== undefined && typeof fn === "function" && !this.#guardedHere(fn)) {
       // The shortest path, run here so that no other frame of the breaker is on the stack.
       let result: unknown;
-      let plain: boolean;
       try {
         // Fixed arities first: a spread call goes through the engine's generic varargs path.
         result =
@@ -228,27 +218,49 @@ export class CircuitBreaker {
             : args.length === 1
               ? (fn as unknown as (a: unknown) => unknown)(args[0])
               : fn(...args);
-        plain = isUntouchedPromise(result);
+        if (isUntouchedPromise(result)) {
+          core.pending++;
+          return result.then(epoch.onFulfilled, epoch.onRejected) as Promise<Awaited<Result>>;
+        }
       } catch (error) {
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- anything can be thrown; the caller gets it as it was
         return Promise.reject(core.settleFailure(epoch, error, false, -1));
       }
-      if (plain) {
-        core.pending++;
-        return (result as Promise<unknown>).then(epoch.onFulfilled, epoch.onRejected) as Promise<
-          Awaited<Result>
-        >;
-      }
       return core.settleValue(epoch, result) as Promise<Awaited<Result>>;
     }
-    if (typeof fn !== "function") {
-      return Promise.reject(notAFunction("call", fn));
+    return this.#callOffPath(fn, args) as Promise<Awaited<Result>>;
+  }
+
+  /** Whether `fn` is a wrapper this breaker's `protect` built (its outcome is counted there). */
+  #guardedHere(fn: object): boolean {
+    try {
+      return (fn as { [ignoredBy]?: unknown })[ignoredBy] === this;
+    } catch {
+      // A revoked Proxy: `#callOffPath` meets the same error and rejects with it.
+      return true;
     }
-    if (guardedHere) {
-      // Already guarded by this breaker: counting it here too would count it twice.
-      return (fn as (...args: Args) => Promise<Awaited<Result>>)(...args);
+  }
+
+  /** `call` off the shortest path: a non-function, a wrapper of this breaker's, a busy breaker. */
+  #callOffPath(fn: unknown, args: unknown[]): Promise<unknown> {
+    if (typeof fn !== "function") return Promise.reject(notAFunction("call", fn));
+    let guardedHere: boolean;
+    try {
+      guardedHere = (fn as { [ignoredBy]?: unknown })[ignoredBy] === this;
+    } catch (error) {
+      // A revoked Proxy: nothing can be called; the caller gets why, as a rejection.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the engine's own TypeError
+      return Promise.reject(error);
     }
-    return core.run(fn, undefined, args, BREAKER_POLICY, undefined) as Promise<Awaited<Result>>;
+    // Already guarded by this breaker: counting it here too would count it twice.
+    if (guardedHere) return (fn as (...args: unknown[]) => Promise<unknown>)(...args);
+    return this.#core.run(
+      fn as (...args: never[]) => unknown,
+      undefined,
+      args,
+      BREAKER_POLICY,
+      undefined,
+    );
   }
 
   /**
