@@ -104,7 +104,8 @@ export class BreakerCore implements CallGate, CallHost {
   /** Callers waiting on this breaker (for a trial slot, for its next change); made on first use. */
   #room: WaitingRoom | undefined;
   #deadlines: DeadlineQueue | undefined;
-  readonly #openings: OpeningTimes;
+  /** Made when first asked: a breaker that never opened needs none. */
+  #openingTimes: OpeningTimes | undefined;
   /** A trial slot whose release threw, in this generation: given back at the next chance. */
   #owedRelease = -1;
 
@@ -118,7 +119,6 @@ export class BreakerCore implements CallGate, CallHost {
     this.given = parts.given;
     this.settings = parts.settings;
     this.counters = new CallCounters(parts.clock.now());
-    this.#openings = new OpeningTimes(this);
     this.epoch = createEpoch(this, this.storage.generation, this.storage.state, this.storage.mode);
   }
 
@@ -175,14 +175,20 @@ export class BreakerCore implements CallGate, CallHost {
     return this.mode === FORCED_OPEN ? OPEN : this.storage.state;
   }
 
+  get #openings(): OpeningTimes {
+    return (this.#openingTimes ??= new OpeningTimes(this));
+  }
+
   /** When the current opening began; see {@link OpeningTimes.openedAt}. */
   get openedAt(): number | undefined {
-    return this.#openings.openedAt();
+    const storage = this.storage;
+    return storage.state === OPEN ? this.#openings.openedAt() : storage.openedAt;
   }
 
   /** Epoch ms at which the next trial call is admitted; `undefined` unless open (or forced open). */
   get retryAt(): number | undefined {
-    return this.mode === FORCED_OPEN ? undefined : this.#openings.retryAt();
+    if (this.storage.state !== OPEN || this.mode === FORCED_OPEN) return undefined;
+    return this.#openings.retryAt();
   }
 
   /** Keeps the current opening at `duration` ms whatever `resetTimeout` becomes (reconfigure). */

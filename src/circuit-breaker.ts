@@ -21,7 +21,7 @@ import {
 import { createWindow, rates } from "./outcome-window.js";
 import { createProtect, ignoredBy, type Protect } from "./protect.js";
 import { reconfigureCore } from "./reconfigure.js";
-import { resolveSettings } from "./settings.js";
+import { resolveSettings, type Settings } from "./settings.js";
 import { runSync } from "./sync-call.js";
 import type { CircuitBreakerMetrics, CircuitBreakerSnapshot } from "./snapshot.js";
 import { CircuitBreakerState } from "./state.js";
@@ -51,26 +51,22 @@ export class CircuitBreaker {
 
   constructor(options: CircuitBreakerOptions = {}) {
     validateOptions(options);
-    const given: ReconfigurableOptions = {};
+    let given: ReconfigurableOptions = NO_OPTIONS;
     for (const key of reconfigurable) {
       const value = (options as Record<string, unknown>)[key];
-      if (value !== undefined) (given as Record<string, unknown>)[key] = value;
+      if (value === undefined) continue;
+      if (given === NO_OPTIONS) given = {};
+      (given as Record<string, unknown>)[key] = value;
     }
-    const onListenerError =
-      options.onListenerError ??
-      ((error: unknown, source: ErrorSource) => {
-        console.error(`aiobreaker: ${describeErrorSource(source)}`, error);
-      });
-    const listeners = new ListenerSet(onListenerError);
-    const settings = resolveSettings(given);
+    const listeners = new ListenerSet(options.onListenerError ?? reportToConsole);
+    // Settings are never changed in place (reconfigure swaps them): the defaults can be shared.
+    const settings = given === NO_OPTIONS ? defaultSettings() : resolveSettings(given);
     const core = new BreakerCore(this, {
       name: options.name,
       storage: options.storage ?? new CircuitMemoryStorage(),
       clock: options.clock ?? systemClock,
       listeners,
-      exclusions: new ExclusionList((error) => {
-        listeners.report(error, "exclude");
-      }),
+      exclusions: new ExclusionList(listeners),
       given,
       settings,
     });
@@ -469,6 +465,20 @@ export class CircuitBreaker {
   isSystemError(error: unknown): boolean {
     return !this.#core.exclusions.excludes(error);
   }
+}
+
+/** What a breaker built with no reconfigurable option was given: nothing, shared by all. */
+const NO_OPTIONS: ReconfigurableOptions = Object.freeze({});
+let sharedDefaults: Settings | undefined;
+
+/** The settings of a breaker given no reconfigurable option, resolved once. */
+function defaultSettings(): Settings {
+  return (sharedDefaults ??= resolveSettings(NO_OPTIONS));
+}
+
+/** The default `onListenerError`: the console, saying where the error came from. */
+function reportToConsole(error: unknown, source: ErrorSource): void {
+  console.error(`aiobreaker: ${describeErrorSource(source)}`, error);
 }
 
 /** Where a reported error came from, for the default `onListenerError`. */

@@ -22,19 +22,25 @@ function isErrorClass(entry: ExcludedException): entry is ExcludedErrorClass {
  * aiobreaker) and still reaches the caller.
  */
 export class ExclusionList {
-  readonly #entries: ExcludedException[] = [];
-  readonly #onPredicateError: (error: unknown) => void;
+  /** Made at the first entry: most breakers exclude nothing. */
+  #entries: ExcludedException[] | undefined;
+  readonly #reporter: { report(error: unknown, source: "exclude"): void };
 
-  constructor(onPredicateError: (error: unknown) => void) {
-    this.#onPredicateError = onPredicateError;
+  /** @param reporter where a predicate's own error goes, as source `"exclude"` */
+  constructor(reporter: { report(error: unknown, source: "exclude"): void }) {
+    this.#reporter = reporter;
+  }
+
+  #onPredicateError(error: unknown): void {
+    this.#reporter.report(error, "exclude");
   }
 
   get entries(): readonly ExcludedException[] {
-    return this.#entries.slice();
+    return this.#entries?.slice() ?? [];
   }
 
   get size(): number {
-    return this.#entries.length;
+    return this.#entries?.length ?? 0;
   }
 
   add(entry: ExcludedException): void {
@@ -49,13 +55,14 @@ export class ExclusionList {
         `an exclude predicate must answer synchronously, got the async function ${describeValue(entry)}`,
       );
     }
-    this.#entries.push(entry);
+    (this.#entries ??= []).push(entry);
   }
 
   remove(entry: ExcludedException): boolean {
-    const at = this.#entries.indexOf(entry);
-    if (at === -1) return false;
-    this.#entries.splice(at, 1);
+    const entries = this.#entries;
+    const at = entries?.indexOf(entry) ?? -1;
+    if (entries === undefined || at === -1) return false;
+    entries.splice(at, 1);
     return true;
   }
 
@@ -65,7 +72,7 @@ export class ExclusionList {
    * safe side); what went wrong goes to `onPredicateError`.
    */
   excludes(error: unknown): boolean {
-    for (const entry of this.#entries) {
+    for (const entry of this.#entries ?? []) {
       try {
         // `instanceof` runs the class's own Symbol.hasInstance, which may throw like a predicate.
         if (isErrorClass(entry)) {

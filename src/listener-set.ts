@@ -29,6 +29,8 @@ type Hook = (this: CircuitBreakerListenerHooks, ...args: unknown[]) => unknown;
 type Entry = readonly [listener: CircuitBreakerListenerHooks, hook: Hook];
 type Lists = Partial<Record<ListenerHook, readonly Entry[]>>;
 type HookTable = Partial<Record<ListenerHook, Hook>>;
+/** The lists of a set with no listener, shared: nothing in them. */
+const NO_LISTS: Lists = Object.freeze({});
 /** A notification waiting for the one being delivered to finish. */
 type Queued = readonly [
   list: readonly Entry[],
@@ -51,9 +53,9 @@ type Queued = readonly [
  */
 export class ListenerSet {
   /** Each listener with the hook functions it had when it was added. */
-  readonly #all: { readonly listener: CircuitBreakerListenerHooks; readonly hooks: HookTable }[] =
-    [];
-  #lists: Lists = {};
+  /** Made at the first listener: many breakers have none. */
+  #all: { readonly listener: CircuitBreakerListenerHooks; readonly hooks: HookTable }[] | undefined;
+  #lists: Lists = NO_LISTS;
   readonly #onError: ListenerErrorHandler;
   #delivering = false;
   #queue: Queued[] | undefined;
@@ -63,7 +65,7 @@ export class ListenerSet {
   }
 
   get all(): readonly CircuitBreakerListenerHooks[] {
-    return this.#all.map((entry) => entry.listener);
+    return this.#all?.map((entry) => entry.listener) ?? [];
   }
 
   get hasBeforeCall(): boolean {
@@ -90,14 +92,15 @@ export class ListenerSet {
       const fn = listener[hook];
       if (typeof fn === "function" && fn !== baseHooks[hook]) table[hook] = fn as Hook;
     }
-    this.#all.push({ listener, hooks: table });
+    (this.#all ??= []).push({ listener, hooks: table });
     this.#index();
   }
 
   remove(listener: CircuitBreakerListenerHooks): boolean {
-    const at = this.#all.findIndex((entry) => entry.listener === listener);
-    if (at === -1) return false;
-    this.#all.splice(at, 1);
+    const all = this.#all;
+    const at = all?.findIndex((entry) => entry.listener === listener) ?? -1;
+    if (all === undefined || at === -1) return false;
+    all.splice(at, 1);
     this.#index();
     return true;
   }
@@ -228,7 +231,7 @@ export class ListenerSet {
     const lists: Lists = {};
     for (const hook of hooks) {
       const list: Entry[] = [];
-      for (const { listener, hooks: table } of this.#all) {
+      for (const { listener, hooks: table } of this.#all ?? []) {
         const fn = table[hook];
         if (fn !== undefined) list.push([listener, fn]);
       }
