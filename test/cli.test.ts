@@ -8,7 +8,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CircuitBreakerMode, CircuitBreakerState } from "../src/index.js";
 import { freePort, RedisServer } from "./support/redis-server.js";
 import { until, uniqueName } from "./redis/fixtures.js";
-import { buildIfMissing, cli, fail, member, root, runners, type Member } from "./cli-support.js";
+import {
+  buildIfMissing,
+  cli,
+  fail,
+  inProcess,
+  member,
+  root,
+  runners,
+  type Member,
+} from "./cli-support.js";
 
 let redis: RedisServer;
 const members: Member[] = [];
@@ -32,7 +41,7 @@ async function join_(name: string, prefix: string, failMax = 2): Promise<Member>
   return one;
 }
 
-describe.each(runners)("%s", (_, run) => {
+describe.each(runners)("%s", (_, run, child) => {
   it("status: a table of every breaker under the prefix, and JSON of one or all", async () => {
     const prefix = uniqueName("status");
     const payments = await join_("payments", prefix);
@@ -175,7 +184,11 @@ describe.each(runners)("%s", (_, run) => {
 
   it("refuses an unknown breaker, for status and every action, and creates nothing", async () => {
     const prefix = uniqueName("unknown");
-    for (const action of ["status", "open", "close", "reset", "force-open", "disable", "enable"]) {
+    // Every action through runCli; two of them through the bin, which takes a second each.
+    const actions = child
+      ? ["status", "disable"]
+      : ["status", "open", "close", "reset", "force-open", "disable", "enable"];
+    for (const action of actions) {
       const outcome = await run([action, "nope", "--redis", redis.url, "--prefix", prefix]);
       expect(outcome.code).toBe(1);
       expect(outcome.stdout).toBe("");
@@ -216,6 +229,8 @@ describe.each(runners)("%s", (_, run) => {
         new RegExp(`^aiobreaker: cannot reach Redis at ${url}/?: .*ECONNREFUSED.*\\n$`),
       );
     }
+    // A server that accepts connections and answers nothing: the 3 s bound (once, in-process).
+    if (child) return;
     const stalled = await RedisServer.start();
     try {
       stalled.pause();
@@ -259,6 +274,66 @@ describe.each(runners)("%s", (_, run) => {
     expect(open.stdout).toContain("force-open   open with no trial call until enable or reset");
     const dashboard = await run(["dashboard", "-h"]);
     expect(dashboard.stdout).toContain("--token T");
+  });
+});
+
+describe("status, on what Redis holds", () => {
+  it("shows when the next trial comes, where the opening recorded its length", async () => {
+    const prefix = uniqueName("retry");
+    const waiting = await member(redis.url, "waiting", prefix, {
+      failMax: 1,
+      resetTimeout: () => 120_000,
+    });
+    const due = await member(redis.url, "due", prefix, { failMax: 1, resetTimeout: () => 0 });
+    members.push(waiting, due);
+    await fail(waiting.breaker, 1);
+    await fail(due.breaker, 1);
+    const json = await inProcess(["status", "--redis", redis.url, "--prefix", prefix, "--json"]);
+    const [first, second] = JSON.parse(json.stdout) as {
+      name: string;
+      openedAt: number;
+      openDuration: number;
+      retryAt: number;
+      nextCallIsTrial: boolean;
+    }[];
+    expect(first).toMatchObject({ name: "due", openDuration: 0, nextCallIsTrial: true });
+    expect(first?.retryAt).toBe(first?.openedAt);
+    expect(second).toMatchObject({
+      name: "waiting",
+      openDuration: 120_000,
+      nextCallIsTrial: false,
+    });
+    expect(second?.retryAt).toBe((second?.openedAt ?? 0) + 120_000);
+    const table = await inProcess(["status", "--redis", redis.url, "--prefix", prefix]);
+    const [, dueRow, waitingRow] = table.stdout.trimEnd().split("\n");
+    expect(dueRow).toMatch(/ \d\d:\d\d:\d\dZ \(due\) +0$/);
+    expect(waitingRow).toMatch(/ \d\d:\d\d:\d\dZ \(in 1[12]\d s\) +0$/);
+  });
+
+  it("fails in one line on a state it cannot read", async () => {
+    const prefix = uniqueName("junk");
+    await redis.cli("HSET", `${prefix}:{weird}:s`, "g", "1", "st", "ajar");
+    await redis.cli("SET", `${prefix}:{string}:s`, "not a hash");
+    const weird = await inProcess(["status", "weird", "--redis", redis.url, "--prefix", prefix]);
+    expect(weird).toMatchObject({
+      code: 1,
+      stderr: `aiobreaker: unexpected breaker state at ${prefix}:{weird}:s: state "ajar", mode "enabled"\n`,
+    });
+    const string = await inProcess(["status", "string", "--redis", redis.url, "--prefix", prefix]);
+    expect(string.code).toBe(1);
+    expect(string.stderr).toMatch(
+      new RegExp(`^aiobreaker: Redis at ${redis.url} failed HMGET: WRONGTYPE .*\\n$`),
+    );
+  });
+
+  it("finds breakers under a prefix with glob characters in it, and only those", async () => {
+    const prefix = `${uniqueName("glob")}*[a]?`;
+    await join_("one", prefix);
+    await redis.cli("HSET", `${prefix.replace("*", "x")}:{other}:s`, "g", "1");
+    const json = await inProcess(["status", "--redis", redis.url, "--prefix", prefix, "--json"]);
+    expect((JSON.parse(json.stdout) as { name: string }[]).map(({ name }) => name)).toEqual([
+      "one",
+    ]);
   });
 });
 

@@ -49,8 +49,3 @@ export type ParsedCommand =
 export function isCommandName(value: string): value is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(value);
 }
-
-/** Whether `value` names an operator action. */
-export function isOperatorAction(value: string): value is OperatorAction {
-  return (OPERATOR_ACTIONS as readonly string[]).includes(value);
-}

@@ -27,7 +27,8 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   });
 }
 
-function pageUrl(host: string, port: number): string {
+/** The page's URL for a server listening on `host`:`port` (an IPv6 address in brackets). */
+export function pageUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${String(port)}/`;
 }
 
