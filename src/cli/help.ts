@@ -3,7 +3,8 @@ import type { CommandName } from "./commands.js";
 import { DEFAULT_SCAN_INTERVAL } from "./dashboard-command.js";
 import { REDIS_TIMEOUT } from "./deadline.js";
 
-const FLEET_OPTIONS = `  --redis URL     the fleet's Redis: redis://[user:password@]host:port[/db] or rediss://
+const FLEET_OPTIONS = `  --redis URL     the fleet's Redis: redis://[user:password@]host:port[/db] or rediss://...;
+                  a node of a Redis Cluster stands for the whole cluster
   --prefix P      the storages' key prefix (CircuitRedisStorage's prefix option; default "${DEFAULT_PREFIX}")`;
 
 const COMMON = `  -h, --help      this help`;
@@ -21,7 +22,7 @@ Needs the redis package (node-redis 5 or 6) installed beside aiobreaker.`;
 const STATUS = `aiobreaker status [name] --redis URL [--prefix P] [--json]
 
 Shows the fleet's breakers as Redis holds them (reads only): one breaker, or every breaker
-under the prefix (found with SCAN). The table has the name, state, mode, consecutive failures,
+under the prefix (found with SCAN, on every master of a cluster). The table has the name, state, mode, consecutive failures,
 when it opened, when the next trial is admitted, and the trial slots in use across the fleet.
 Times are the Redis server's (UTC). A name with no state in Redis is an error.
 

@@ -38,8 +38,8 @@ export async function serverTime(connection: RedisConnection): Promise<number> {
 }
 
 /**
- * The names of every breaker under `prefix`, sorted, found with `SCAN` (never `KEYS`, which
- * blocks the server), in batches of `COUNT 500`.
+ * The names of every breaker under `prefix`, sorted, found with `SCAN` on every master (never
+ * `KEYS`, which blocks the server), in batches of `COUNT 500`.
  */
 export async function scanBreakerNames(
   connection: RedisConnection,
@@ -48,22 +48,20 @@ export async function scanBreakerNames(
   const pattern = statePattern(prefix);
   // SCAN may return a key more than once.
   const names = new Set<string>();
-  let cursor = "0";
-  do {
-    const reply = (await connection.command([
-      "SCAN",
-      cursor,
-      "MATCH",
-      pattern,
-      "COUNT",
-      "500",
-    ])) as [string, string[]];
-    cursor = reply[0];
-    for (const key of reply[1]) {
-      const name = nameOfStateKey(prefix, key);
-      if (name !== undefined) names.add(name);
-    }
-  } while (cursor !== "0");
+  for (const send of await connection.masters()) {
+    let cursor = "0";
+    do {
+      const reply = (await send(["SCAN", cursor, "MATCH", pattern, "COUNT", "500"])) as [
+        string,
+        string[],
+      ];
+      cursor = reply[0];
+      for (const key of reply[1]) {
+        const name = nameOfStateKey(prefix, key);
+        if (name !== undefined) names.add(name);
+      }
+    } while (cursor !== "0");
+  }
   return [...names].sort();
 }
 
@@ -90,9 +88,9 @@ export async function readBreaker(
 ): Promise<StoredBreaker | undefined> {
   const key = stateKey(prefix, name);
   const [fields, leases] = await Promise.all([
-    connection.command(["HMGET", key, "g", "st", "md", "fc", "sc", "oa", "od", "at"]),
+    connection.command(["HMGET", key, "g", "st", "md", "fc", "sc", "oa", "od", "at"], key),
     // Expired leases stay until a script drops them: count the live ones only.
-    connection.command(["ZCOUNT", leasesKey(prefix, name), `(${String(now)}`, "+inf"]),
+    connection.command(["ZCOUNT", leasesKey(prefix, name), `(${String(now)}`, "+inf"], key),
   ]);
   type Field = string | null;
   const [generation, state, mode, fc, sc, oa, od, at] = fields as [
