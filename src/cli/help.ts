@@ -52,8 +52,10 @@ ${COMMON}`;
 const DASHBOARD = `aiobreaker dashboard --redis URL [--prefix P] [--port N] [--host H] [--token T]
 
 Serves the live dashboard (aiobreaker/dashboard) for every breaker under the prefix, found with
-SCAN every ${String(DEFAULT_SCAN_INTERVAL / 1000)} s (new breakers appear), each followed through a CircuitRedisStorage, so
-its controls act on the whole fleet. Prints the page's URL; stops on SIGINT or SIGTERM.
+SCAN every ${String(DEFAULT_SCAN_INTERVAL / 1000)} s (new breakers appear), each followed through a CircuitRedisStorage,
+so its controls act on the whole fleet. Prints the page's URL; stops on SIGINT or SIGTERM. An
+opening whose length each process takes from its own resetTimeout number is stored without
+one: the page counts down the default 60 s for it, and shows the trial when the fleet makes it.
 
   --port N        the port to listen on (default ${String(DEFAULT_PORT)}; 0: any free port)
   --host H        the address to listen on (default ${DEFAULT_HOST})
