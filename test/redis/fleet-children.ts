@@ -7,7 +7,7 @@ import { transpiled } from "../support/transpiled.js";
 import type { WorkerCommand, WorkerConfig, WorkerMessage, WorkerReport } from "./fleet-protocol.js";
 
 type Answer = Extract<WorkerMessage, { type: "answer" }>;
-/** A command without its `seq` (the worker's side numbers them). */
+/** A command as a test gives it: `Worker.command` numbers it. */
 type WithoutSeq<C> = C extends unknown ? Omit<C, "seq"> : never;
 type Command = WithoutSeq<WorkerCommand>;
 
