@@ -22,7 +22,9 @@
 // bench every variant has a process of its own, so identical variants need not run twice).
 import CircuitBreakerOpossum from "opossum";
 import { ConsecutiveBreaker, circuitBreaker, handleAll } from "cockatiel";
-import { CircuitBreaker } from "../dist/index.js";
+import { Registry } from "prom-client";
+import { CircuitBreaker, CircuitBreakerMonitor } from "../dist/index.js";
+import { registerPrometheusMetrics } from "../dist/prometheus/index.js";
 
 // The least a wrapper that sees the outcome pays: its own frame around the call, and one then().
 // Compiled afresh for every variant that uses it, so no other variant's functions reach it.
@@ -337,6 +339,38 @@ export const scenarios = [
   failureRate(0),
   failureRate(1),
   failureRate(30),
+  {
+    id: "prometheus",
+    name: "registerPrometheusMetrics on (duration histogram), closed success, fn = async (x) => x + 1",
+    floor: "floor",
+    fails: "none",
+    variants: [
+      floor(succeed),
+      { ...aiobreakerCall(succeed), name: "aiobreaker call, not exported" },
+      {
+        ...aiobreakerCall(succeed),
+        id: "exported",
+        name: "aiobreaker call, exported to prom-client",
+        setup: () => {
+          const monitor = new CircuitBreakerMonitor();
+          const breaker = new CircuitBreaker({ name: "bench" });
+          monitor.register(breaker);
+          const metrics = registerPrometheusMetrics({ monitor, registry: new Registry() });
+          return { fn: succeed(), breaker, metrics };
+        },
+        teardown: ({ metrics }) => {
+          metrics.close();
+        },
+      },
+    ],
+    compare: [["exported", "call"]],
+    instructions: {
+      calls: 20_000,
+      variants: ["exported"],
+      floor: "success.floor",
+      compare: [["exported", "success.call"]],
+    },
+  },
   {
     id: "clock",
     name: "one clock read (ns/call is the figure; the ratio is to the closed-success floor)",
