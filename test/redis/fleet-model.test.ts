@@ -129,7 +129,7 @@ describe("a fleet of three breakers over one Redis against the model of one brea
                     reject = rej;
                   });
                   let settled = false;
-                  const outcome = (breakers[step.on] as CircuitBreaker)
+                  const outcome: Running["outcome"] = (breakers[step.on] as CircuitBreaker)
                     .call(() => {
                       invoked = true;
                       return inner;
