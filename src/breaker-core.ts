@@ -1,3 +1,4 @@
+import { monotonicNow } from "./monotonic.js";
 import type { CallPolicy } from "./call-policy.js";
 import { CallCounters } from "./call-stats.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
@@ -381,17 +382,17 @@ export class BreakerCore implements CallGate, CallHost {
   }
 
   #info(start: number, outcome: CallOutcome): { duration: number; outcome: CallOutcome } {
-    return { duration: start === UNMEASURED ? NaN : performance.now() - start, outcome };
+    return { duration: start === UNMEASURED ? NaN : monotonicNow() - start, outcome };
   }
 
   #traced(trace: CallTraceContext, outcome: CallOutcome, start: number): void {
     trace.outcome = outcome;
-    if (start !== UNMEASURED) trace.duration = performance.now() - start;
+    if (start !== UNMEASURED) trace.duration = monotonicNow() - start;
   }
 
   /** A call's start for its duration, when something takes durations. */
   startTime(): number {
-    return this.needsDurations ? performance.now() : UNMEASURED;
+    return this.needsDurations ? monotonicNow() : UNMEASURED;
   }
 
   isSlow(start: number): boolean {

