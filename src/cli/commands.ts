@@ -1,15 +1,10 @@
-/** The operator actions, as the CLI names them (the dashboard's control actions). */
-export const OPERATOR_ACTIONS = [
-  "open",
-  "close",
-  "reset",
-  "force-open",
-  "disable",
-  "enable",
-] as const;
+import { CONTROL_ACTIONS, type ControlAction } from "../dashboard/controls.js";
+
+/** The operator actions, as the CLI names them: the dashboard's control actions. */
+export const OPERATOR_ACTIONS = CONTROL_ACTIONS;
 
 /** One of {@link OPERATOR_ACTIONS}. */
-export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+export type OperatorAction = ControlAction;
 
 /** Every command the CLI knows. */
 export const COMMAND_NAMES = ["status", ...OPERATOR_ACTIONS, "dashboard"] as const;

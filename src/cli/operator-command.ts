@@ -1,6 +1,7 @@
 import { CircuitBreaker, CircuitBreakerMode, CircuitBreakerState } from "../index.js";
 import { CircuitRedisStorage } from "../redis/index.js";
 import { CliError, oneLine } from "./cli-error.js";
+import { runControl } from "../dashboard/controls.js";
 import type { FleetAddress, OperatorAction } from "./commands.js";
 import type { CliContext } from "./context.js";
 import { REDIS_TIMEOUT } from "./deadline.js";
@@ -15,30 +16,6 @@ const { ENABLED, DISABLED, FORCED_OPEN } = CircuitBreakerMode;
 export interface OperatorRequest extends FleetAddress {
   readonly action: OperatorAction;
   readonly name: string;
-}
-
-/** Runs `action` through the breaker's public methods, as any process of the fleet would. */
-export function applyAction(breaker: CircuitBreaker, action: OperatorAction): void {
-  switch (action) {
-    case "open":
-      breaker.open();
-      return;
-    case "close":
-      breaker.close();
-      return;
-    case "reset":
-      breaker.reset();
-      return;
-    case "force-open":
-      breaker.forceOpen();
-      return;
-    case "disable":
-      breaker.disable();
-      return;
-    case "enable":
-      breaker.enable();
-      return;
-  }
 }
 
 /** Whether the fleet's state shows `action` done. */
@@ -102,7 +79,7 @@ export async function runOperator(request: OperatorRequest, context: CliContext)
         storage,
         onListenerError: (error) => faults.push(error),
       });
-      applyAction(breaker, action);
+      runControl(breaker, action);
       // Redis answers one connection's commands in order: this read follows the change sent.
       const after = await readBreaker(connection, prefix, name, await serverTime(connection));
       throwFirst(faults, `${name}: ${action} failed`);
